@@ -1,0 +1,14 @@
+//! Pure domain types: codes, enumerations and values with their parsing rules.
+//! Nothing here knows about HTTP or the database.
+
+mod agency;
+mod codes;
+mod enums;
+mod locale;
+mod token;
+
+pub use agency::{Agency, AgencyKind};
+pub use codes::{AgencyCode, CodeError, DossierCode, EmailAddress, ProcedureCode};
+pub use enums::{Channel, Field, UnknownCode};
+pub use locale::Locale;
+pub use token::{InvitationToken, TokenHash};

@@ -1,0 +1,89 @@
+//! Survey link tokens.
+//!
+//! A token is `base64url(HMAC-SHA256(secret, invitation id))` cut to 144 bits. Deriving it
+//! (instead of drawing and storing it) lets a repeated request for the same dossier get the
+//! same link back while the database only ever holds `SHA-256(token)`: a copy of the database
+//! alone cannot rebuild a single link, and the secret alone cannot find one.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+/// Bytes of HMAC output kept: 18 bytes = 144 bits = 24 base64url characters.
+const TOKEN_BYTES: usize = 18;
+/// Length of a well-formed token in characters.
+pub const TOKEN_LEN: usize = 24;
+
+/// The secret part of a survey link. Never stored, never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct InvitationToken(String);
+
+impl std::fmt::Debug for InvitationToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InvitationToken(…)")
+    }
+}
+
+impl InvitationToken {
+    /// Derives the token of an invitation from the server secret.
+    pub fn derive(secret: &[u8], invitation_id: &str) -> InvitationToken {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes any key length");
+        mac.update(b"sipas/invitation-token/v1\0");
+        mac.update(invitation_id.as_bytes());
+        let bytes = mac.finalize().into_bytes();
+        InvitationToken(URL_SAFE_NO_PAD.encode(&bytes[..TOKEN_BYTES]))
+    }
+
+    /// Accepts only strings that could be a token; anything else is treated as unknown
+    /// without touching the database.
+    pub fn parse(s: &str) -> Option<InvitationToken> {
+        let ok = s.len() == TOKEN_LEN && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        ok.then(|| InvitationToken(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn hash(&self) -> TokenHash {
+        TokenHash(hex(&Sha256::digest(self.0.as_bytes())))
+    }
+}
+
+/// The only form of a token that is stored: lowercase hex SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TokenHash(pub String);
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_tokens_are_stable_and_distinct() {
+        let a = InvitationToken::derive(b"secret", "id-1");
+        assert_eq!(a, InvitationToken::derive(b"secret", "id-1"));
+        assert_ne!(a, InvitationToken::derive(b"secret", "id-2"));
+        assert_ne!(a, InvitationToken::derive(b"other", "id-1"));
+        assert_eq!(a.as_str().len(), TOKEN_LEN);
+        assert_eq!(InvitationToken::parse(a.as_str()), Some(a.clone()));
+        assert_eq!(a.hash().0.len(), 64);
+    }
+
+    #[test]
+    fn parse_rejects_malformed() {
+        assert!(InvitationToken::parse("short").is_none());
+        assert!(InvitationToken::parse(&"a".repeat(23)).is_none());
+        assert!(InvitationToken::parse("aaaaaaaaaaaaaaaaaaaaaa/=").is_none());
+    }
+}
