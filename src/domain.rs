@@ -5,7 +5,7 @@ mod agency;
 mod codes;
 mod enums;
 mod locale;
-mod token;
+pub mod token;
 
 pub use agency::{Agency, AgencyKind};
 pub use codes::{AgencyCode, CodeError, DossierCode, EmailAddress, ProcedureCode};

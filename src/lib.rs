@@ -7,4 +7,7 @@
 //! - [`db`]: the PostgreSQL/SQLite connection, pool, schema and migrations.
 //! - [`domain`]: pure types shared by all of the above.
 
+pub mod config;
+pub mod db;
 pub mod domain;
+pub mod store;

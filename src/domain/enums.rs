@@ -112,10 +112,7 @@ mod tests {
     #[test]
     fn unknown_code_names_the_choices() {
         let err = Channel::parse("fax").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "unknown channel `fax`; expected one of: online, in_person, kiosk, post"
-        );
+        assert_eq!(err.to_string(), "unknown channel `fax`; expected one of: online, in_person, kiosk, post");
     }
 
     #[test]

@@ -1,0 +1,310 @@
+//! Configuration: built-in defaults, then an optional TOML file, then environment
+//! variables (`DATABASE_URL`, `SIPAS_*`), then command-line flags (applied by the CLI).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Everything the service can be told. Every key can be set in the TOML file under the
+/// same name, or by the environment variable listed in [`ENV_VARS`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `postgres://…`, `sqlite://PATH` or a file path.
+    pub database_url: String,
+    /// Address the HTTP server listens on.
+    pub bind: String,
+    /// Base URL printed in survey links and QR codes; defaults to `http://<bind>`.
+    pub public_url: Option<String>,
+    /// Folder with the survey definition files.
+    pub survey_dir: PathBuf,
+    /// Days an invitation stays open.
+    pub invitation_ttl_days: u32,
+    /// Survey used when an invitation names none: by field code, else `default_survey`.
+    pub default_surveys: BTreeMap<String, String>,
+    pub default_survey: String,
+    /// Key that derives survey-link tokens (≥ 32 characters). All instances must share it.
+    pub secret_key: Option<String>,
+    /// Where the key is kept when `secret_key` is not set; created on first start.
+    pub secret_key_file: PathBuf,
+    pub db_pool_size: u32,
+    /// Seconds a request waits for a database connection before it gets a 503.
+    pub db_timeout_secs: u64,
+    pub rate_limits: RateLimits,
+    /// Largest accepted request body (JSON or form) in bytes.
+    pub max_body_bytes: usize,
+    /// `text` or `json` log lines.
+    pub log_format: LogFormat,
+}
+
+/// Requests allowed per minute, each with a burst of a quarter of that (at least 5).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimits {
+    /// Per survey link: stops hammering one token without touching anyone else.
+    pub per_token: u32,
+    /// Per API key: a dossier system can mint in bulk but not without bound.
+    pub per_api_key: u32,
+    /// Per client address, deliberately loose: a one-stop centre puts many citizens
+    /// behind one Wi-Fi address.
+    pub per_ip: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits { per_token: 60, per_api_key: 6_000, per_ip: 1_200 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "sqlite://data/sipas.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            public_url: None,
+            survey_dir: "survey-definitions".into(),
+            invitation_ttl_days: 30,
+            default_surveys: [("education", "education-public"), ("health", "health-public")]
+                .into_iter()
+                .map(|(f, s)| (f.to_owned(), s.to_owned()))
+                .collect(),
+            default_survey: "sipas-dossier".into(),
+            secret_key: None,
+            secret_key_file: "data/secret.key".into(),
+            db_pool_size: 16,
+            db_timeout_secs: 3,
+            rate_limits: RateLimits::default(),
+            max_body_bytes: 64 * 1024,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// A configuration mistake, naming the file or variable and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: &'static str, message: String },
+    #[error("{key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+/// The environment variables read, with the setting each one sets.
+pub const ENV_VARS: &[(&str, &str)] = &[
+    ("DATABASE_URL", "database_url"),
+    ("SIPAS_BIND", "bind"),
+    ("SIPAS_PUBLIC_URL", "public_url"),
+    ("SIPAS_SURVEY_DIR", "survey_dir"),
+    ("SIPAS_INVITATION_TTL_DAYS", "invitation_ttl_days"),
+    ("SIPAS_DEFAULT_SURVEYS", "default_surveys (field=survey,field=survey)"),
+    ("SIPAS_DEFAULT_SURVEY", "default_survey"),
+    ("SIPAS_SECRET_KEY", "secret_key"),
+    ("SIPAS_SECRET_KEY_FILE", "secret_key_file"),
+    ("SIPAS_DB_POOL_SIZE", "db_pool_size"),
+    ("SIPAS_DB_TIMEOUT_SECS", "db_timeout_secs"),
+    ("SIPAS_RATE_PER_TOKEN", "rate_limits.per_token"),
+    ("SIPAS_RATE_PER_API_KEY", "rate_limits.per_api_key"),
+    ("SIPAS_RATE_PER_IP", "rate_limits.per_ip"),
+    ("SIPAS_MAX_BODY_BYTES", "max_body_bytes"),
+    ("SIPAS_LOG_FORMAT", "log_format (text|json)"),
+];
+
+impl Settings {
+    /// Loads defaults, then `file` (if given), then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        Settings::load_with(file, |k| std::env::var(k).ok())
+    }
+
+    /// Like [`Settings::load`] with an injectable environment (for tests).
+    pub fn load_with(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let mut s = match file {
+            Some(path) => {
+                let shown = path.display().to_string();
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
+                toml::from_str(&text).map_err(|e| ConfigError::File { path: shown, message: e.to_string() })?
+            }
+            None => Settings::default(),
+        };
+        s.apply_env(env)?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn num<T: std::str::FromStr>(var: &'static str, v: &str) -> Result<T, ConfigError> {
+            v.trim()
+                .parse()
+                .map_err(|_| ConfigError::Env { var, message: format!("expected a whole number, got `{v}`") })
+        }
+        for &(var, _) in ENV_VARS {
+            let Some(v) = env(var) else { continue };
+            match var {
+                "DATABASE_URL" => self.database_url = v,
+                "SIPAS_BIND" => self.bind = v,
+                "SIPAS_PUBLIC_URL" => self.public_url = Some(v),
+                "SIPAS_SURVEY_DIR" => self.survey_dir = v.into(),
+                "SIPAS_INVITATION_TTL_DAYS" => self.invitation_ttl_days = num(var, &v)?,
+                "SIPAS_DEFAULT_SURVEYS" => {
+                    self.default_surveys = parse_pairs(&v).map_err(|message| ConfigError::Env { var, message })?
+                }
+                "SIPAS_DEFAULT_SURVEY" => self.default_survey = v,
+                "SIPAS_SECRET_KEY" => self.secret_key = Some(v),
+                "SIPAS_SECRET_KEY_FILE" => self.secret_key_file = v.into(),
+                "SIPAS_DB_POOL_SIZE" => self.db_pool_size = num(var, &v)?,
+                "SIPAS_DB_TIMEOUT_SECS" => self.db_timeout_secs = num(var, &v)?,
+                "SIPAS_RATE_PER_TOKEN" => self.rate_limits.per_token = num(var, &v)?,
+                "SIPAS_RATE_PER_API_KEY" => self.rate_limits.per_api_key = num(var, &v)?,
+                "SIPAS_RATE_PER_IP" => self.rate_limits.per_ip = num(var, &v)?,
+                "SIPAS_MAX_BODY_BYTES" => self.max_body_bytes = num(var, &v)?,
+                "SIPAS_LOG_FORMAT" => {
+                    self.log_format = match v.trim() {
+                        "text" => LogFormat::Text,
+                        "json" => LogFormat::Json,
+                        _ => {
+                            return Err(ConfigError::Env {
+                                var,
+                                message: format!("expected `text` or `json`, got `{v}`"),
+                            })
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks what serde cannot: ranges and cross-field rules.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, message: &str| Err(ConfigError::Invalid { key, message: message.to_owned() });
+        if self.invitation_ttl_days == 0 || self.invitation_ttl_days > 365 {
+            return invalid("invitation_ttl_days", "must be between 1 and 365");
+        }
+        if self.db_pool_size == 0 {
+            return invalid("db_pool_size", "must be at least 1");
+        }
+        if self.max_body_bytes < 1024 {
+            return invalid("max_body_bytes", "must be at least 1024");
+        }
+        let r = &self.rate_limits;
+        if r.per_token == 0 || r.per_api_key == 0 || r.per_ip == 0 {
+            return invalid("rate_limits", "every limit must be at least 1 per minute");
+        }
+        if let Some(key) = &self.secret_key {
+            if key.len() < 32 {
+                return invalid("secret_key", "must be at least 32 characters");
+            }
+        }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return invalid("public_url", "must start with http:// or https://");
+            }
+        }
+        for field in self.default_surveys.keys() {
+            if crate::domain::Field::parse(field).is_err() {
+                return invalid("default_surveys", &format!("unknown field `{field}`"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The survey id for invitations of `field` that name none.
+    pub fn default_survey_for(&self, field: crate::domain::Field) -> &str {
+        self.default_surveys.get(field.code()).map(String::as_str).unwrap_or(&self.default_survey)
+    }
+
+    /// The base URL for links, given the address actually bound (port 0 resolves late).
+    pub fn resolved_public_url(&self, bound: std::net::SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None if bound.ip().is_unspecified() => format!("http://localhost:{}", bound.port()),
+            None => format!("http://{bound}"),
+        }
+    }
+}
+
+fn parse_pairs(v: &str) -> Result<BTreeMap<String, String>, String> {
+    v.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => {
+                Ok((k.trim().to_owned(), v.trim().to_owned()))
+            }
+            _ => Err(format!("expected `field=survey` pairs separated by commas, got `{p}`")),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_then_file_then_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sipas.toml");
+        std::fs::write(&file, "bind = \"0.0.0.0:9000\"\ninvitation_ttl_days = 10\n[rate_limits]\nper_ip = 50\n")
+            .unwrap();
+        let s = Settings::load_with(Some(&file), env(&[("SIPAS_INVITATION_TTL_DAYS", "14")])).unwrap();
+        assert_eq!(s.bind, "0.0.0.0:9000");
+        assert_eq!(s.invitation_ttl_days, 14);
+        assert_eq!(s.rate_limits.per_ip, 50);
+        assert_eq!(s.rate_limits.per_token, RateLimits::default().per_token);
+        assert_eq!(s.database_url, "sqlite://data/sipas.db");
+    }
+
+    #[test]
+    fn unknown_file_keys_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "bindd = \"x\"\n").unwrap();
+        let err = Settings::load_with(Some(&file), env(&[])).unwrap_err().to_string();
+        assert!(err.contains("bad.toml") && err.contains("bindd"), "{err}");
+    }
+
+    #[test]
+    fn bad_env_values_name_the_variable() {
+        let err = Settings::load_with(None, env(&[("SIPAS_DB_POOL_SIZE", "many")])).unwrap_err().to_string();
+        assert_eq!(err, "environment variable SIPAS_DB_POOL_SIZE: expected a whole number, got `many`");
+        let err = Settings::load_with(None, env(&[("SIPAS_DEFAULT_SURVEYS", "land")])).unwrap_err().to_string();
+        assert!(err.contains("SIPAS_DEFAULT_SURVEYS"), "{err}");
+        let err = Settings::load_with(None, env(&[("SIPAS_DEFAULT_SURVEYS", "farming=x")])).unwrap_err().to_string();
+        assert!(err.contains("unknown field `farming`"), "{err}");
+    }
+
+    #[test]
+    fn default_survey_by_field() {
+        let s = Settings::load_with(None, env(&[("SIPAS_DEFAULT_SURVEYS", "health=health-public")])).unwrap();
+        assert_eq!(s.default_survey_for(crate::domain::Field::Health), "health-public");
+        assert_eq!(s.default_survey_for(crate::domain::Field::Land), "sipas-dossier");
+    }
+
+    #[test]
+    fn public_url_from_bind() {
+        let s = Settings::default();
+        assert_eq!(s.resolved_public_url("127.0.0.1:8080".parse().unwrap()), "http://127.0.0.1:8080");
+        assert_eq!(s.resolved_public_url("0.0.0.0:80".parse().unwrap()), "http://localhost:80");
+        let s = Settings { public_url: Some("https://khaosat.hanoi.gov.vn/".into()), ..Settings::default() };
+        assert_eq!(s.resolved_public_url("0.0.0.0:80".parse().unwrap()), "https://khaosat.hanoi.gov.vn");
+    }
+}

@@ -1,0 +1,101 @@
+//! The tables, in the portable types both backends share (see `migrations/`).
+
+diesel::table! {
+    agencies (code) {
+        code -> Text,
+        parent_code -> Nullable<Text>,
+        kind -> Text,
+        name_vi -> Text,
+        name_en -> Text,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    agency_successors (agency_code, successor_code) {
+        agency_code -> Text,
+        successor_code -> Text,
+    }
+}
+
+diesel::table! {
+    survey_versions (survey_id, version) {
+        survey_id -> Text,
+        version -> Integer,
+        content_hash -> Text,
+        registered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        name -> Text,
+        key_hash -> Text,
+        scope -> Text,
+        agency_code -> Nullable<Text>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        token_hash -> Text,
+        agency_code -> Text,
+        dossier_code -> Text,
+        field -> Text,
+        procedure_code -> Nullable<Text>,
+        channel -> Text,
+        handled_on -> Date,
+        survey_id -> Text,
+        survey_version -> Integer,
+        locale -> Text,
+        email -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        answered -> Bool,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> Text,
+        survey_id -> Text,
+        survey_version -> Integer,
+        agency_code -> Text,
+        field -> Text,
+        procedure_code -> Nullable<Text>,
+        channel -> Text,
+        submitted_on -> Date,
+        locale -> Text,
+        comment -> Nullable<Text>,
+        respondent -> Nullable<Text>,
+        gender -> Nullable<Text>,
+        age_group -> Nullable<Text>,
+        education -> Nullable<Text>,
+        occupation -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    answers (response_id, item_id) {
+        response_id -> Text,
+        item_id -> Text,
+        value -> Nullable<Integer>,
+    }
+}
+
+diesel::joinable!(answers -> responses (response_id));
+diesel::joinable!(invitations -> agencies (agency_code));
+diesel::allow_tables_to_appear_in_same_query!(
+    agencies,
+    agency_successors,
+    survey_versions,
+    api_keys,
+    invitations,
+    responses,
+    answers,
+);

@@ -1,0 +1,96 @@
+//! Invitations: minted once per agency + dossier, looked up by token hash.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::{on_backend, StoreError};
+use crate::db::schema::invitations;
+use crate::db::DbConn;
+
+/// An invitation to insert. The caller draws `id` and derives `token_hash` from it.
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = invitations)]
+pub struct NewInvitation {
+    pub id: String,
+    pub token_hash: String,
+    pub agency_code: String,
+    pub dossier_code: String,
+    pub field: String,
+    pub procedure_code: Option<String>,
+    pub channel: String,
+    pub handled_on: NaiveDate,
+    pub survey_id: String,
+    pub survey_version: i32,
+    pub locale: String,
+    pub email: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+/// A stored invitation.
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = invitations, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct Invitation {
+    pub id: String,
+    pub agency_code: String,
+    pub dossier_code: String,
+    pub field: String,
+    pub procedure_code: Option<String>,
+    pub channel: String,
+    pub handled_on: NaiveDate,
+    pub survey_id: String,
+    pub survey_version: i32,
+    pub locale: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub answered: bool,
+}
+
+/// Where an invitation stands for a citizen at time `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationState {
+    Open,
+    Answered,
+    Expired,
+}
+
+impl Invitation {
+    pub fn state(&self, now: NaiveDateTime) -> InvitationState {
+        if self.answered {
+            InvitationState::Answered
+        } else if now >= self.expires_at {
+            InvitationState::Expired
+        } else {
+            InvitationState::Open
+        }
+    }
+}
+
+/// Inserts the invitation unless one exists for the same agency and dossier; returns the
+/// stored one and whether it was created now. Safe under concurrent calls.
+pub fn create_or_get(conn: &mut DbConn, new: &NewInvitation) -> Result<(Invitation, bool), StoreError> {
+    let inserted = on_backend!(conn, |c| diesel::insert_into(invitations::table)
+        .values(new)
+        .on_conflict((invitations::agency_code, invitations::dossier_code))
+        .do_nothing()
+        .execute(c))?;
+    let stored = invitations::table
+        .filter(invitations::agency_code.eq(&new.agency_code).and(invitations::dossier_code.eq(&new.dossier_code)))
+        .select(Invitation::as_select())
+        .first(conn)?;
+    Ok((stored, inserted == 1))
+}
+
+/// The invitation whose token hashes to `token_hash`.
+pub fn find_by_token_hash(conn: &mut DbConn, token_hash: &str) -> Result<Option<Invitation>, StoreError> {
+    Ok(invitations::table
+        .filter(invitations::token_hash.eq(token_hash))
+        .select(Invitation::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// How many invitations exist (used by tests and the demo).
+pub fn count(conn: &mut DbConn) -> Result<i64, StoreError> {
+    Ok(invitations::table.count().get_result(conn)?)
+}

@@ -1,0 +1,167 @@
+//! Responses: the one write a citizen makes. Stored with the invitation's scope and the
+//! date only; nothing in a response points back to its invitation or token.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::invitations::{Invitation, InvitationState};
+use super::{on_backend, StoreError};
+use crate::db::schema::{answers, invitations, responses};
+use crate::db::DbConn;
+
+/// A validated response ready to store.
+#[derive(Debug, Clone)]
+pub struct NewResponse {
+    pub submitted_on: NaiveDate,
+    pub locale: String,
+    pub comment: Option<String>,
+    pub profile: ProfileColumns,
+    /// Item id and value; `None` means "not applicable".
+    pub answers: Vec<(String, Option<i32>)>,
+}
+
+/// The optional respondent profile, one column each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileColumns {
+    pub respondent: Option<String>,
+    pub gender: Option<String>,
+    pub age_group: Option<String>,
+    pub education: Option<String>,
+    pub occupation: Option<String>,
+}
+
+/// What became of a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    Stored,
+    AlreadyAnswered,
+    Expired,
+    Unknown,
+}
+
+/// Stores a response for the invitation `token_hash` in one transaction. The invitation
+/// is claimed first with a conditional update, so of two simultaneous submits exactly one
+/// stores and the other sees `AlreadyAnswered`; a failure leaves nothing behind.
+pub fn submit(
+    conn: &mut DbConn,
+    token_hash: &str,
+    now: NaiveDateTime,
+    response: &NewResponse,
+) -> Result<SubmitOutcome, StoreError> {
+    conn.transaction(|conn| {
+        let claimed = diesel::update(
+            invitations::table.filter(
+                invitations::token_hash
+                    .eq(token_hash)
+                    .and(invitations::answered.eq(false))
+                    .and(invitations::expires_at.gt(now)),
+            ),
+        )
+        .set(invitations::answered.eq(true))
+        .execute(conn)?;
+        if claimed == 0 {
+            let found: Option<Invitation> = invitations::table
+                .filter(invitations::token_hash.eq(token_hash))
+                .select(Invitation::as_select())
+                .first(conn)
+                .optional()?;
+            return Ok(match found.map(|i| i.state(now)) {
+                None => SubmitOutcome::Unknown,
+                Some(InvitationState::Answered) => SubmitOutcome::AlreadyAnswered,
+                // A claim that failed on an open invitation can only mean it expired meanwhile.
+                Some(InvitationState::Expired | InvitationState::Open) => SubmitOutcome::Expired,
+            });
+        }
+        let scope: Invitation = invitations::table
+            .filter(invitations::token_hash.eq(token_hash))
+            .select(Invitation::as_select())
+            .first(conn)?;
+        let id = super::new_id();
+        let p = &response.profile;
+        diesel::insert_into(responses::table)
+            .values((
+                responses::id.eq(&id),
+                responses::survey_id.eq(&scope.survey_id),
+                responses::survey_version.eq(scope.survey_version),
+                responses::agency_code.eq(&scope.agency_code),
+                responses::field.eq(&scope.field),
+                responses::procedure_code.eq(&scope.procedure_code),
+                responses::channel.eq(&scope.channel),
+                responses::submitted_on.eq(response.submitted_on),
+                responses::locale.eq(&response.locale),
+                responses::comment.eq(&response.comment),
+                responses::respondent.eq(&p.respondent),
+                responses::gender.eq(&p.gender),
+                responses::age_group.eq(&p.age_group),
+                responses::education.eq(&p.education),
+                responses::occupation.eq(&p.occupation),
+            ))
+            .execute(conn)?;
+        let rows: Vec<_> = response
+            .answers
+            .iter()
+            .map(|(item, value)| (answers::response_id.eq(&id), answers::item_id.eq(item), answers::value.eq(*value)))
+            .collect();
+        if !rows.is_empty() {
+            on_backend!(conn, |c| diesel::insert_into(answers::table).values(&rows).execute(c))?;
+        }
+        Ok(SubmitOutcome::Stored)
+    })
+}
+
+/// A stored response with its answers (for tests and exports).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub agency_code: String,
+    pub field: String,
+    pub channel: String,
+    pub survey_id: String,
+    pub survey_version: i32,
+    pub submitted_on: NaiveDate,
+    pub comment: Option<String>,
+    pub answers: Vec<(String, Option<i32>)>,
+}
+
+/// Every response, oldest date first, answers sorted by item id.
+pub fn all(conn: &mut DbConn) -> Result<Vec<StoredResponse>, StoreError> {
+    type Row = (String, String, String, String, String, i32, NaiveDate, Option<String>);
+    let rows: Vec<Row> = responses::table
+        .select((
+            responses::id,
+            responses::agency_code,
+            responses::field,
+            responses::channel,
+            responses::survey_id,
+            responses::survey_version,
+            responses::submitted_on,
+            responses::comment,
+        ))
+        .order((responses::submitted_on, responses::id))
+        .load(conn)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, agency_code, field, channel, survey_id, survey_version, submitted_on, comment) in rows {
+        let answers = answers::table
+            .filter(answers::response_id.eq(&id))
+            .select((answers::item_id, answers::value))
+            .order(answers::item_id)
+            .load(conn)?;
+        out.push(StoredResponse {
+            agency_code,
+            field,
+            channel,
+            survey_id,
+            survey_version,
+            submitted_on,
+            comment,
+            answers,
+        });
+    }
+    Ok(out)
+}
+
+/// Counts of stored responses and answers (for tests: "nothing partial was stored").
+pub fn counts(conn: &mut DbConn) -> Result<(i64, i64), StoreError> {
+    let r = responses::table.count().get_result(conn)?;
+    let a = answers::table.count().get_result(conn)?;
+    Ok((r, a))
+}
