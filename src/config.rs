@@ -34,6 +34,8 @@ pub struct Settings {
     pub rate_limits: RateLimits,
     /// Largest accepted request body (JSON or form) in bytes.
     pub max_body_bytes: usize,
+    /// Take the client address from `X-Forwarded-For`/`Forwarded` (only behind a proxy you run).
+    pub trust_proxy_headers: bool,
     /// `text` or `json` log lines.
     pub log_format: LogFormat,
 }
@@ -84,6 +86,7 @@ impl Default for Settings {
             db_timeout_secs: 3,
             rate_limits: RateLimits::default(),
             max_body_bytes: 64 * 1024,
+            trust_proxy_headers: false,
             log_format: LogFormat::Text,
         }
     }
@@ -120,6 +123,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SIPAS_RATE_PER_IP", "rate_limits.per_ip"),
     ("SIPAS_MAX_BODY_BYTES", "max_body_bytes"),
     ("SIPAS_LOG_FORMAT", "log_format (text|json)"),
+    ("SIPAS_TRUST_PROXY_HEADERS", "trust_proxy_headers (true|false)"),
 ];
 
 impl Settings {
@@ -170,6 +174,13 @@ impl Settings {
                 "SIPAS_RATE_PER_API_KEY" => self.rate_limits.per_api_key = num(var, &v)?,
                 "SIPAS_RATE_PER_IP" => self.rate_limits.per_ip = num(var, &v)?,
                 "SIPAS_MAX_BODY_BYTES" => self.max_body_bytes = num(var, &v)?,
+                "SIPAS_TRUST_PROXY_HEADERS" => {
+                    self.trust_proxy_headers = match v.trim() {
+                        "true" | "1" => true,
+                        "false" | "0" => false,
+                        _ => return Err(ConfigError::Env { var, message: format!("expected `true` or `false`, got `{v}`") }),
+                    }
+                }
                 "SIPAS_LOG_FORMAT" => {
                     self.log_format = match v.trim() {
                         "text" => LogFormat::Text,

@@ -5,10 +5,12 @@ mod agency;
 mod codes;
 mod enums;
 mod locale;
+mod time;
 pub mod token;
 
 pub use agency::{Agency, AgencyKind};
 pub use codes::{AgencyCode, CodeError, DossierCode, EmailAddress, ProcedureCode};
 pub use enums::{Channel, Field, UnknownCode};
 pub use locale::Locale;
+pub use time::{hanoi_date, hanoi_offset};
 pub use token::{InvitationToken, TokenHash};

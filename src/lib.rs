@@ -12,3 +12,6 @@ pub mod db;
 pub mod domain;
 pub mod store;
 pub mod reference;
+pub mod qr;
+pub mod ratelimit;
+pub mod telemetry;

@@ -1,0 +1,66 @@
+//! The HTTP layer: route table, shared extractors and middleware. Handlers parse the
+//! request, call `store`/`surveys`, and shape the answer; they hold no SQL.
+
+mod errors;
+mod health;
+mod invitations;
+mod openapi;
+mod qr;
+mod survey_api;
+pub mod survey_link;
+
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, HttpRequest};
+
+pub use errors::ApiError;
+
+use crate::config::Settings;
+use crate::startup::AppState;
+
+/// Registers every route.
+pub fn config(cfg: &mut web::ServiceConfig, settings: &Settings) {
+    let json = web::JsonConfig::default().limit(settings.max_body_bytes).error_handler(errors::json_error);
+    cfg.app_data(json)
+        .configure(health::config)
+        .configure(openapi::config)
+        .configure(invitations::config)
+        .configure(qr::config)
+        .configure(survey_api::config);
+}
+
+/// Headers on every response: a strict CSP (no scripts, no third parties), no MIME
+/// sniffing, and no referrer, so a survey token in the URL never leaks to another site.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+}
+
+/// The client's address for the loose per-address limit: the socket peer, or the
+/// proxy's `X-Forwarded-For` when `trust_proxy_headers` says a proxy sits in front.
+pub fn client_ip(req: &HttpRequest, state: &AppState) -> Option<std::net::IpAddr> {
+    if state.settings.trust_proxy_headers {
+        let info = req.connection_info();
+        if let Some(ip) = info.realip_remote_addr().and_then(|a| a.parse().ok()) {
+            return Some(ip);
+        }
+    }
+    req.peer_addr().map(|a| a.ip())
+}
+
+/// Applies the per-address limit.
+pub fn check_ip(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    match client_ip(req, state) {
+        Some(ip) => Ok(state.limits.check_ip(ip)?),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,113 @@
+//! What the citizen page and the survey API share: resolving a token to its open
+//! invitation and definition, and storing a validated response.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use super::ApiError;
+use crate::domain::{Channel, InvitationToken, Locale};
+use crate::startup::AppState;
+use crate::store::invitations::{Invitation, InvitationState};
+use crate::store::responses::{NewResponse, ProfileColumns, SubmitOutcome};
+use crate::store::{self, StoreError};
+use crate::surveys::{SurveyDefinition, ValidAnswers};
+
+/// An invitation that can still be answered, with what it needs to render.
+pub struct OpenSurvey {
+    pub token_hash: String,
+    pub invitation: Invitation,
+    pub channel: Channel,
+    pub definition: Arc<SurveyDefinition>,
+    pub agency_name_vi: String,
+    pub agency_name_en: String,
+}
+
+impl OpenSurvey {
+    pub fn agency_name(&self, locale: Locale) -> &str {
+        locale.pick(&self.agency_name_vi, &self.agency_name_en)
+    }
+
+    /// The invitation's own language, used unless the citizen switches.
+    pub fn default_locale(&self) -> Locale {
+        Locale::parse(&self.invitation.locale).unwrap_or_default()
+    }
+}
+
+/// Where a survey link stands.
+pub enum LinkState {
+    Open(Box<OpenSurvey>),
+    Answered,
+    Expired,
+    Unknown,
+}
+
+/// Resolves a token (rate-limited per token). Malformed tokens never reach the database.
+pub async fn open(state: &AppState, token: &str) -> Result<LinkState, ApiError> {
+    let Some(token) = InvitationToken::parse(token) else {
+        return Ok(LinkState::Unknown);
+    };
+    let hash = token.hash().0;
+    state.limits.check_token(&hash)?;
+    let lookup = hash.clone();
+    let found = state
+        .db
+        .run(move |c| -> Result<_, StoreError> {
+            let Some(inv) = store::invitations::find_by_token_hash(c, &lookup)? else {
+                return Ok(None);
+            };
+            let agency = store::agencies::find(c, &inv.agency_code)?;
+            Ok(Some((inv, agency)))
+        })
+        .await?;
+    let Some((invitation, agency)) = found else {
+        return Ok(LinkState::Unknown);
+    };
+    match invitation.state(Utc::now().naive_utc()) {
+        InvitationState::Answered => return Ok(LinkState::Answered),
+        InvitationState::Expired => return Ok(LinkState::Expired),
+        InvitationState::Open => {}
+    }
+    let definition = state.surveys.get(&invitation.survey_id, invitation.survey_version as u32).cloned().ok_or_else(|| {
+        tracing::error!(survey = %invitation.survey_id, version = invitation.survey_version, "definition missing");
+        ApiError::Internal
+    })?;
+    let channel = Channel::parse(&invitation.channel).map_err(|_| ApiError::Internal)?;
+    let (agency_name_vi, agency_name_en) = match agency {
+        Some(a) => (a.name_vi, a.name_en),
+        None => (invitation.agency_code.clone(), invitation.agency_code.clone()),
+    };
+    Ok(LinkState::Open(Box::new(OpenSurvey {
+        token_hash: hash,
+        invitation,
+        channel,
+        definition,
+        agency_name_vi,
+        agency_name_en,
+    })))
+}
+
+/// Stores a validated response in one transaction.
+pub async fn submit(state: &AppState, survey: &OpenSurvey, valid: ValidAnswers, locale: Locale) -> Result<SubmitOutcome, ApiError> {
+    let now = Utc::now();
+    let p = valid.profile;
+    let response = NewResponse {
+        submitted_on: crate::domain::hanoi_date(now),
+        locale: locale.code().to_owned(),
+        comment: valid.comment,
+        profile: ProfileColumns {
+            respondent: p.respondent,
+            gender: p.gender,
+            age_group: p.age_group,
+            education: p.education,
+            occupation: p.occupation,
+        },
+        answers: valid.answers.into_iter().map(|a| (a.item_id, a.value)).collect(),
+    };
+    let hash = survey.token_hash.clone();
+    let outcome = state.db.run(move |c| store::responses::submit(c, &hash, now.naive_utc(), &response)).await?;
+    if outcome == SubmitOutcome::Stored {
+        tracing::info!(agency = %survey.invitation.agency_code, survey = %survey.invitation.survey_id, "response stored");
+    }
+    Ok(outcome)
+}

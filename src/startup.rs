@@ -1,0 +1,157 @@
+//! Building the application: state, database preparation and the HTTP server.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{web, App, HttpServer};
+use anyhow::Context as _;
+
+use crate::config::Settings;
+use crate::db::{Db, PoolOptions};
+use crate::ratelimit::Limiters;
+use crate::store;
+use crate::surveys::Registry;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub surveys: Arc<Registry>,
+    pub settings: Settings,
+    /// Derives survey-link tokens; see `domain::token`.
+    pub secret: Vec<u8>,
+    /// Base of every link printed (no trailing slash).
+    pub public_url: String,
+    pub limits: Limiters,
+}
+
+impl AppState {
+    pub fn survey_url(&self, token: &str) -> String {
+        format!("{}/s/{token}", self.public_url)
+    }
+}
+
+/// Opens the pool, runs migrations, loads survey definitions and registers their
+/// versions (refusing changed frozen ones). Used by `serve` and by CLI commands.
+pub fn prepare(settings: &Settings) -> anyhow::Result<(Db, Arc<Registry>)> {
+    let options = PoolOptions {
+        max_size: settings.db_pool_size,
+        checkout_timeout: Duration::from_secs(settings.db_timeout_secs.max(1)),
+    };
+    let db = Db::new(&settings.database_url, &options)?;
+    let mut conn = db.get().context("cannot connect to the database")?;
+    let applied = crate::db::run_pending(&mut conn)?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    let registry = Registry::load_dir(&settings.survey_dir)?;
+    let versions: Vec<_> = registry
+        .all()
+        .map(|d| store::surveys::VersionInfo {
+            survey_id: d.id.clone(),
+            version: d.version as i32,
+            content_hash: d.content_hash.clone(),
+            source: settings.survey_dir.join(format!("{}-v{}.toml", d.id, d.version)).display().to_string(),
+        })
+        .collect();
+    store::surveys::sync(&mut conn, &versions)?;
+    Ok((db, Arc::new(registry)))
+}
+
+/// The token secret: from settings, else from the key file, which is created (0600) on
+/// first start.
+pub fn load_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    if let Some(key) = &settings.secret_key {
+        return Ok(key.as_bytes().to_vec());
+    }
+    let path: &Path = &settings.secret_key_file;
+    match std::fs::read_to_string(path) {
+        Ok(text) if text.trim().len() >= 32 => Ok(text.trim().as_bytes().to_vec()),
+        Ok(_) => anyhow::bail!("{}: the secret key must be at least 32 characters", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness available: {e}"))?;
+            let key = crate::domain::token::hex(&bytes);
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            write_private(path, &key).with_context(|| format!("cannot write {}", path.display()))?;
+            tracing::warn!(path = %path.display(), "generated a new secret key; keep it (links depend on it)");
+            Ok(key.into_bytes())
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    addr: SocketAddr,
+    state: web::Data<AppState>,
+    server: actix_web::dev::Server,
+}
+
+impl Application {
+    /// Binds `settings.bind` (port 0 picks a free one) and builds the server.
+    pub fn build(settings: Settings, db: Db, surveys: Arc<Registry>) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let addr = listener.local_addr()?;
+        let secret = load_secret(&settings)?;
+        let state = web::Data::new(AppState {
+            db,
+            surveys,
+            public_url: settings.resolved_public_url(addr),
+            limits: Limiters::new(&settings.rate_limits),
+            secret,
+            settings,
+        });
+        let data = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .wrap(crate::routes::security_headers())
+                .wrap(tracing_actix_web::TracingLogger::default())
+                .configure(|cfg| crate::routes::config(cfg, &data.settings))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Application { addr, state, server })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.state.public_url
+    }
+
+    /// Runs until SIGINT/SIGTERM (actix stops gracefully, finishing requests in flight).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let state = self.state.clone();
+        let forget = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(crate::ratelimit::FORGET_EVERY);
+            loop {
+                tick.tick().await;
+                state.limits.forget_idle();
+            }
+        });
+        let result = self.server.await;
+        forget.abort();
+        result
+    }
+}
