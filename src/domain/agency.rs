@@ -5,8 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{AgencyCode, Locale};
 
-super::enums_like! {}
-
 /// What kind of body an agency is; drives nothing but display and filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -148,7 +148,7 @@ mod tests {
     #[test]
     fn agency_codes_are_ascii() {
         assert!(AgencyCode::parse("000.00.12.H26").is_ok());
-        assert_eq!(AgencyCode::parse("Sở Y tế"), Err(CodeError::BadChar(' ')));
+        assert_eq!(AgencyCode::parse("Sở Y tế"), Err(CodeError::BadChar('ở')));
     }
 
     #[test]
