@@ -8,3 +8,4 @@
 //! - [`domain`]: pure types shared by all of the above.
 
 pub mod domain;
+pub mod surveys;
