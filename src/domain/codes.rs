@@ -102,12 +102,16 @@ impl EmailAddress {
             return Err(CodeError::TooLong { max: 254 });
         }
         let (local, domain) = s.rsplit_once('@').ok_or(CodeError::BadEmail)?;
-        let bad_char = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"' | '@');
+        let bad_char = |c: char| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"' | '@')
+        };
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
         if local.is_empty() || local.len() > 64 || local.chars().any(bad_char) || !domain_ok {
             return Err(CodeError::BadEmail);
         }
@@ -138,11 +142,20 @@ mod tests {
 
     #[test]
     fn dossier_codes() {
-        assert_eq!(DossierCode::parse("  HS-2026/001 ").unwrap().as_str(), "HS-2026/001");
+        assert_eq!(
+            DossierCode::parse("  HS-2026/001 ").unwrap().as_str(),
+            "HS-2026/001"
+        );
         assert_eq!(DossierCode::parse("   "), Err(CodeError::Empty));
-        assert_eq!(DossierCode::parse(&"x".repeat(65)), Err(CodeError::TooLong { max: 64 }));
+        assert_eq!(
+            DossierCode::parse(&"x".repeat(65)),
+            Err(CodeError::TooLong { max: 64 })
+        );
         assert!(DossierCode::parse(&"đ".repeat(64)).is_ok());
-        assert_eq!(DossierCode::parse("a\u{0}b"), Err(CodeError::BadChar('\u{0}')));
+        assert_eq!(
+            DossierCode::parse("a\u{0}b"),
+            Err(CodeError::BadChar('\u{0}'))
+        );
     }
 
     #[test]
@@ -154,7 +167,15 @@ mod tests {
     #[test]
     fn emails() {
         assert!(EmailAddress::parse("nguyen.van.a@example.vn").is_ok());
-        for bad in ["a", "a@b", "@example.vn", "a b@example.vn", "a@example..vn", "a@exa\r\nmple.vn", "x@y.vn>"] {
+        for bad in [
+            "a",
+            "a@b",
+            "@example.vn",
+            "a b@example.vn",
+            "a@example..vn",
+            "a@exa\r\nmple.vn",
+            "x@y.vn>",
+        ] {
             assert_eq!(EmailAddress::parse(bad), Err(CodeError::BadEmail), "{bad}");
         }
     }

@@ -29,7 +29,8 @@ impl InvitationToken {
     /// Derives the token of an invitation from the server secret.
     pub fn derive(secret: &[u8], invitation_id: &str) -> InvitationToken {
         // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes any key length");
         mac.update(b"sipas/invitation-token/v1\0");
         mac.update(invitation_id.as_bytes());
         let bytes = mac.finalize().into_bytes();
@@ -39,7 +40,9 @@ impl InvitationToken {
     /// Accepts only strings that could be a token; anything else is treated as unknown
     /// without touching the database.
     pub fn parse(s: &str) -> Option<InvitationToken> {
-        let ok = s.len() == TOKEN_LEN && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let ok = s.len() == TOKEN_LEN
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         ok.then(|| InvitationToken(s.to_owned()))
     }
 
@@ -59,10 +62,12 @@ pub struct TokenHash(pub String);
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 #[cfg(test)]

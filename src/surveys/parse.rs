@@ -76,9 +76,14 @@ fn shape_error(
     let path = if path == "." { String::new() } else { path };
     let inner = e.into_inner();
     let raw_message = one_line(inner.message());
+    // For an unknown key the path may already end in it (toml reads keys through serde).
     let join = |name: &str| {
-        if path.is_empty() {
-            name.to_owned()
+        if path.is_empty() || path == name || path.ends_with(&format!(".{name}")) {
+            if path.is_empty() {
+                name.to_owned()
+            } else {
+                path.clone()
+            }
         } else {
             format!("{path}.{name}")
         }
@@ -548,12 +553,14 @@ fn question(ctx: &Ctx<'_>, key: &str, q: RawQuestion) -> Result<Question> {
                 max_choices,
             }
         }
-        other => return Err(ctx.err(
-            format!("{key}.kind"),
-            format!(
+        other => {
+            return Err(ctx.err(
+                format!("{key}.kind"),
+                format!(
                 "unknown question kind \"{other}\"; expected one of: rating, multi_choice, percent"
             ),
-        )),
+            ))
+        }
     };
     Ok(Question {
         text: text(ctx, &format!("{key}.text"), q.text)?,
@@ -649,4 +656,446 @@ fn weights(ctx: &Ctx<'_>, siblings: &[(String, Option<f64>)], what: &str) -> Res
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::surveys::test_support::{mini_with, FILE, MINI};
+    use crate::surveys::{DefinitionError, SurveyDefinition};
+
+    /// The full message of the error `text` gives under `file`.
+    fn error_in(file: &str, text: &str) -> String {
+        match SurveyDefinition::parse(file, text) {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// Asserts the message starts with `defs/t-v1.toml: <key>: <what>`.
+    #[track_caller]
+    fn assert_error(text: &str, key: &str, what: &str) {
+        let message = error_in(FILE, text);
+        let expected = format!("{FILE}: {key}: {what}");
+        assert!(
+            message.starts_with(&expected),
+            "\n  message: {message}\n expected: {expected}…"
+        );
+    }
+
+    #[test]
+    fn the_fixture_is_valid() {
+        assert!(SurveyDefinition::parse(FILE, MINI).is_ok());
+    }
+
+    #[test]
+    fn toml_syntax_error_keeps_line_and_column() {
+        let text = mini_with("version = 1", "version = = 1");
+        let err = SurveyDefinition::parse(FILE, &text).unwrap_err();
+        let DefinitionError::Syntax {
+            file, line, column, ..
+        } = &err
+        else {
+            panic!("expected a syntax error, got {err}");
+        };
+        assert_eq!((file.as_str(), *line, *column), (FILE, 3, 11));
+        assert!(err
+            .to_string()
+            .starts_with("defs/t-v1.toml: line 3, column 11: invalid TOML: "));
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_path() {
+        assert_error(
+            &format!("colour = \"red\"\n{MINI}"),
+            "colour",
+            "unknown key",
+        );
+        let text = mini_with(
+            r#"text = { vi = "Hai", en = "Two" }"#,
+            r#"text = { vi = "Hai", en = "Two", fr = "Deux" }"#,
+        );
+        assert_error(
+            &text,
+            "items[1].text.fr",
+            "unknown key (expected `vi` or `en`)",
+        );
+    }
+
+    #[test]
+    fn missing_key_is_named_with_its_path() {
+        assert_error(
+            &mini_with("method = \"sipas-v1\"\n", ""),
+            "index.method",
+            "missing key",
+        );
+        assert_error(&mini_with("id = \"t\"\n", ""), "id", "missing key");
+        let text = mini_with(
+            "domain = \"service\"\ntitle = { vi = \"Thủ tục\"",
+            "title = { vi = \"Thủ tục\"",
+        );
+        assert_error(&text, "criteria[1].domain", "missing key");
+    }
+
+    #[test]
+    fn wrong_type_is_named_with_its_path() {
+        assert_error(
+            &mini_with("version = 1", "version = \"1\""),
+            "version",
+            "invalid type",
+        );
+    }
+
+    #[test]
+    fn id_and_version_must_match_the_file_name() {
+        let message = error_in("defs/other-v1.toml", MINI);
+        assert!(
+            message.starts_with("defs/other-v1.toml: id: \"t\" does not match the file name"),
+            "{message}"
+        );
+        let message = error_in("defs/t-v2.toml", MINI);
+        assert!(
+            message.starts_with("defs/t-v2.toml: version: 1 does not match the file name"),
+            "{message}"
+        );
+        let message = error_in("defs/t.toml", MINI);
+        assert!(message.starts_with("defs/t.toml: id: "), "{message}");
+        assert_error(
+            &mini_with("version = 1", "version = 0"),
+            "version",
+            "must be an integer ≥ 1",
+        );
+    }
+
+    #[test]
+    fn duplicate_item_id() {
+        let text = mini_with("id = \"A2\"", "id = \"A1\"");
+        assert_error(
+            &text,
+            "items[1].id",
+            "duplicate item or question id \"A1\" (first used at items[0])",
+        );
+    }
+
+    #[test]
+    fn question_id_must_differ_from_item_ids() {
+        let text = mini_with("id = \"overall\"", "id = \"B1\"");
+        assert_error(
+            &text,
+            "questions[0].id",
+            "duplicate item or question id \"B1\"",
+        );
+    }
+
+    #[test]
+    fn duplicate_question_id() {
+        let text = mini_with("id = \"expect\"", "id = \"overall\"");
+        assert_error(
+            &text,
+            "questions[2].id",
+            "duplicate item or question id \"overall\"",
+        );
+    }
+
+    #[test]
+    fn duplicate_criterion_id() {
+        let text = mini_with("id = \"B\"", "id = \"A\"");
+        assert_error(&text, "criteria[1].id", "duplicate criterion id \"A\"");
+    }
+
+    #[test]
+    fn duplicate_domain_id() {
+        let text = format!(
+            "{MINI}\n[[domains]]\nid = \"service\"\ntitle = {{ vi = \"Khác\", en = \"Other\" }}\n"
+        );
+        assert_error(&text, "domains[1].id", "duplicate domain id \"service\"");
+    }
+
+    #[test]
+    fn duplicate_option_id() {
+        let text = mini_with(r#"{ id = "z", label"#, r#"{ id = "x", label"#);
+        assert_error(
+            &text,
+            "questions[1].options[2].id",
+            "duplicate option id \"x\"",
+        );
+    }
+
+    #[test]
+    fn duplicate_profile_question() {
+        let text = format!(
+            "{MINI}\n[[profile]]\nid = \"gender\"\ntext = {{ vi = \"Giới\", en = \"Sex\" }}\noptions = [{{ id = \"m\", label = {{ vi = \"Nam\", en = \"M\" }} }}]\n"
+        );
+        assert_error(
+            &text,
+            "profile[1].id",
+            "duplicate profile question id \"gender\"",
+        );
+    }
+
+    #[test]
+    fn unknown_profile_question() {
+        let text = mini_with("id = \"gender\"", "id = \"income\"");
+        assert_error(
+            &text,
+            "profile[0].id",
+            "unknown profile question \"income\"",
+        );
+    }
+
+    #[test]
+    fn item_in_no_criterion() {
+        let text =
+            format!("{MINI}\n[[items]]\nid = \"C1\"\ntext = {{ vi = \"Bốn\", en = \"Four\" }}\n");
+        assert_error(&text, "items[3].id", "item \"C1\" is in no criterion");
+    }
+
+    #[test]
+    fn item_in_two_criteria() {
+        let text = mini_with(r#"items = ["B1"]"#, r#"items = ["B1", "A1"]"#);
+        assert_error(
+            &text,
+            "criteria[1].items[1]",
+            "item \"A1\" is already in criteria[0] (\"A\")",
+        );
+    }
+
+    #[test]
+    fn criterion_with_unknown_item() {
+        let text = mini_with(r#"items = ["B1"]"#, r#"items = ["B1", "B9"]"#);
+        assert_eq!(
+            error_in(FILE, &text),
+            "defs/t-v1.toml: criteria[1].items[1]: unknown item \"B9\""
+        );
+    }
+
+    #[test]
+    fn criterion_with_unknown_domain() {
+        let text = mini_with(
+            "domain = \"service\"\ntitle = { vi = \"Thủ tục\"",
+            "domain = \"policy\"\ntitle = { vi = \"Thủ tục\"",
+        );
+        assert_error(&text, "criteria[1].domain", "unknown domain \"policy\"");
+    }
+
+    #[test]
+    fn domain_without_criteria() {
+        let text = format!("{MINI}\n[[domains]]\nid = \"policy\"\ntitle = {{ vi = \"Chính sách\", en = \"Policy\" }}\n");
+        assert_error(&text, "domains[1]", "domain \"policy\" has no criteria");
+    }
+
+    #[test]
+    fn unknown_channel() {
+        let text = mini_with(
+            r#"channels = ["online"]"#,
+            r#"channels = ["online", "fax"]"#,
+        );
+        assert_error(&text, "items[1].channels[1]", "unknown channel `fax`");
+    }
+
+    #[test]
+    fn unknown_field() {
+        let text = format!("fields = [\"land\", \"moon\"]\n{MINI}");
+        assert_error(&text, "fields[1]", "unknown field `moon`");
+    }
+
+    fn with_criteria_weights(a: &str, b: &str) -> String {
+        mini_with(
+            "items = [\"A1\", \"A2\"]",
+            &format!("items = [\"A1\", \"A2\"]\n{a}"),
+        )
+        .replacen("items = [\"B1\"]", &format!("items = [\"B1\"]\n{b}"), 1)
+    }
+
+    #[test]
+    fn weights_are_all_or_nothing() {
+        let text = with_criteria_weights("weight = 1.0", "");
+        assert_error(
+            &text,
+            "criteria[1].weight",
+            "missing: when one of the criteria of domain \"service\" has a weight, all must",
+        );
+    }
+
+    #[test]
+    fn weights_must_be_positive_and_finite() {
+        assert_error(
+            &with_criteria_weights("weight = 0.0", "weight = 1.0"),
+            "criteria[0].weight",
+            "must be a finite number > 0",
+        );
+        assert_error(
+            &with_criteria_weights("weight = nan", "weight = 1.0"),
+            "criteria[0].weight",
+            "must be a finite number > 0",
+        );
+    }
+
+    #[test]
+    fn weights_must_sum_to_one() {
+        assert_error(
+            &with_criteria_weights("weight = 0.6", "weight = 0.3"),
+            "criteria[0].weight",
+            "the weights of the criteria of domain \"service\" sum to 0.8999999999999999, not 1",
+        );
+        // Decimal weights that are inexact in binary still pass.
+        let ok = with_criteria_weights("weight = 0.7", "weight = 0.3");
+        let def = SurveyDefinition::parse(FILE, &ok).unwrap();
+        assert_eq!(def.criteria()[0].weight, 0.7);
+        let domain = mini_with(
+            "title = { vi = \"Dịch vụ\", en = \"Service\" }",
+            "title = { vi = \"Dịch vụ\", en = \"Service\" }\nweight = 0.5",
+        );
+        assert_error(
+            &domain,
+            "domains[0].weight",
+            "the weights of the domains sum to 0.5, not 1",
+        );
+    }
+
+    #[test]
+    fn scale_needs_five_labels() {
+        let text = mini_with(
+            r#"labels.en = ["1", "2", "3", "4", "5"]"#,
+            r#"labels.en = ["1", "2", "3", "4"]"#,
+        );
+        assert_error(
+            &text,
+            "scale.labels.en",
+            "needs exactly 5 labels (points 1 to 5), found 4",
+        );
+    }
+
+    #[test]
+    fn missing_language() {
+        let text = mini_with(
+            r#"title = { vi = "Tiêu đề", en = "Title" }"#,
+            r#"title = { en = "Title" }"#,
+        );
+        assert_error(&text, "title.vi", "missing text");
+        let text = mini_with(
+            r#"text = { vi = "Ba", en = "Three" }"#,
+            r#"text = { vi = "Ba" }"#,
+        );
+        assert_error(&text, "items[2].text.en", "missing text");
+    }
+
+    #[test]
+    fn empty_text() {
+        let text = mini_with(
+            r#"prompt = { vi = "Góp ý", en = "Comment" }"#,
+            r#"prompt = { vi = "Góp ý", en = "  " }"#,
+        );
+        assert_error(&text, "comment.prompt.en", "empty text");
+        let text = mini_with(
+            r#"labels.en = ["1", "2", "3", "4", "5"]"#,
+            r#"labels.en = ["1", "2", "", "4", "5"]"#,
+        );
+        assert_error(&text, "scale.labels.en[2]", "empty text");
+    }
+
+    #[test]
+    fn max_choices_out_of_range() {
+        assert_error(
+            &mini_with("max_choices = 2", "max_choices = 0"),
+            "questions[1].max_choices",
+            "must be between 1 and the number of options (3), not 0",
+        );
+        assert_error(
+            &mini_with("max_choices = 2", "max_choices = 4"),
+            "questions[1].max_choices",
+            "must be between 1 and the number of options (3), not 4",
+        );
+    }
+
+    #[test]
+    fn comment_max_chars_out_of_range() {
+        assert_error(
+            &mini_with("max_chars = 10", "max_chars = 0"),
+            "comment.max_chars",
+            "must be between 1 and 1000, not 0",
+        );
+        assert_error(
+            &mini_with("max_chars = 10", "max_chars = 1001"),
+            "comment.max_chars",
+            "must be between 1 and 1000, not 1001",
+        );
+    }
+
+    #[test]
+    fn unknown_index_method() {
+        let text = mini_with("method = \"sipas-v1\"", "method = \"mean\"");
+        assert_error(
+            &text,
+            "index.method",
+            "unknown index method \"mean\"; expected one of: sipas-v1",
+        );
+        let text = mini_with(
+            "method = \"sipas-v1\"",
+            "method = \"sipas-v1\"\nthreshold = 6",
+        );
+        assert_error(&text, "index.threshold", "must be between 2 and 5, not 6");
+    }
+
+    #[test]
+    fn item_id_must_match_the_pattern() {
+        assert_error(
+            &mini_with("id = \"A1\"", "id = \"1A\""),
+            "items[0].id",
+            "\"1A\" is not a valid id",
+        );
+        assert_error(
+            &mini_with("id = \"A1\"", "id = \"A-1\""),
+            "items[0].id",
+            "\"A-1\" is not a valid id",
+        );
+        let long = format!("A{}", "b".repeat(32));
+        assert_error(
+            &mini_with("id = \"A1\"", &format!("id = \"{long}\"")),
+            "items[0].id",
+            "",
+        );
+        let longest = format!("A{}", "b".repeat(31));
+        let text = mini_with("id = \"A1\"", &format!("id = \"{longest}\"")).replacen(
+            "\"A1\", \"A2\"",
+            &format!("\"{longest}\", \"A2\""),
+            1,
+        );
+        assert!(SurveyDefinition::parse(FILE, &text).is_ok());
+    }
+
+    #[test]
+    fn reserved_ids() {
+        assert_error(
+            &mini_with("id = \"expect\"", "id = \"comment\""),
+            "questions[2].id",
+            "\"comment\" is reserved",
+        );
+        assert_error(
+            &mini_with(r#"{ id = "z", label"#, r#"{ id = "na", label"#),
+            "questions[1].options[2].id",
+            "\"na\" is reserved",
+        );
+    }
+
+    #[test]
+    fn question_keys_must_fit_the_kind() {
+        let text = mini_with("kind = \"percent\"", "kind = \"percent\"\nmax_choices = 2");
+        assert_error(
+            &text,
+            "questions[2].max_choices",
+            "only multi_choice questions have this key",
+        );
+        let text = mini_with("kind = \"percent\"", "kind = \"slider\"");
+        assert_error(
+            &text,
+            "questions[2].kind",
+            "unknown question kind \"slider\"",
+        );
+    }
+
+    #[test]
+    fn channel_list_must_not_be_empty() {
+        let text = mini_with(r#"channels = ["online"]"#, "channels = []");
+        assert_error(&text, "items[1].channels", "must list at least one channel");
+    }
 }
