@@ -394,3 +394,335 @@ pub(super) fn validate(
         Err(AnswerErrors(errors))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::surveys::test_support::{mini, mini_with, FILE};
+
+    fn input(answers: &[(&str, AnswerValue)]) -> AnswerInput {
+        AnswerInput {
+            answers: answers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+            ..AnswerInput::default()
+        }
+    }
+
+    /// A complete in-person response that tests then spoil one answer at a time.
+    fn in_person() -> AnswerInput {
+        input(&[
+            ("A1", AnswerValue::Int(4)),
+            ("B1", AnswerValue::Int(5)),
+            ("overall", AnswerValue::Int(3)),
+        ])
+    }
+
+    fn errors(channel: Channel, input: &AnswerInput) -> Vec<(String, AnswerError)> {
+        match mini().validate_answers(channel, input) {
+            Ok(v) => panic!("expected errors, got {v:?}"),
+            Err(AnswerErrors(map)) => map.into_iter().collect(),
+        }
+    }
+
+    fn row(item_id: &str, value: Option<i32>) -> StoredAnswer {
+        StoredAnswer {
+            item_id: item_id.to_owned(),
+            value,
+        }
+    }
+
+    #[test]
+    fn a_complete_response_becomes_long_form_rows() {
+        let mut input = in_person();
+        input.answers.insert(
+            "improve".into(),
+            AnswerValue::Choices(vec!["z".into(), "x".into()]),
+        );
+        input.answers.insert("expect".into(), AnswerValue::Int(80));
+        input.comment = Some("  Tốt  ".into());
+        input.profile.insert("gender".into(), "female".into());
+        let valid = mini().validate_answers(Channel::InPerson, &input).unwrap();
+        assert_eq!(
+            valid.answers,
+            [
+                row("A1", Some(4)),
+                row("B1", Some(5)),
+                row("overall", Some(3)),
+                row("improve.x", Some(1)),
+                row("improve.z", Some(1)),
+                row("expect", Some(80)),
+            ]
+        );
+        assert_eq!(valid.comment.as_deref(), Some("Tốt"));
+        assert_eq!(valid.profile.gender.as_deref(), Some("female"));
+        assert_eq!(valid.profile.get(ProfileField::Respondent), None);
+    }
+
+    #[test]
+    fn required_items_and_questions_must_be_answered() {
+        let got = errors(Channel::InPerson, &AnswerInput::default());
+        assert_eq!(
+            got,
+            [
+                ("A1".to_owned(), AnswerError::Required),
+                ("B1".to_owned(), AnswerError::Required),
+                ("overall".to_owned(), AnswerError::Required),
+            ]
+        );
+    }
+
+    #[test]
+    fn optional_items_may_be_left_out() {
+        let text = mini_with(
+            "channels = [\"in_person\", \"kiosk\"]",
+            "channels = [\"in_person\", \"kiosk\"]\nrequired = false",
+        );
+        let def = SurveyDefinition::parse(FILE, &text).unwrap();
+        let mut input = in_person();
+        input.answers.remove("A1");
+        let valid = def.validate_answers(Channel::InPerson, &input).unwrap();
+        assert!(valid.answers.iter().all(|a| a.item_id != "A1"));
+    }
+
+    #[test]
+    fn not_applicable_only_where_allowed() {
+        let mut input = in_person();
+        input
+            .answers
+            .insert("B1".into(), AnswerValue::NotApplicable);
+        let valid = mini().validate_answers(Channel::InPerson, &input).unwrap();
+        assert!(valid.answers.contains(&row("B1", None)));
+
+        input
+            .answers
+            .insert("A1".into(), AnswerValue::NotApplicable);
+        input
+            .answers
+            .insert("overall".into(), AnswerValue::NotApplicable);
+        let got = errors(Channel::InPerson, &input);
+        assert_eq!(
+            got,
+            [
+                ("A1".to_owned(), AnswerError::NotApplicableNotAllowed),
+                ("overall".to_owned(), AnswerError::NotApplicableNotAllowed),
+            ]
+        );
+    }
+
+    #[test]
+    fn ratings_must_be_on_the_scale() {
+        for bad in [0, 6, -1] {
+            let mut input = in_person();
+            input.answers.insert("A1".into(), AnswerValue::Int(bad));
+            assert_eq!(
+                errors(Channel::InPerson, &input),
+                [("A1".to_owned(), AnswerError::NotOnScale { min: 1, max: 5 })]
+            );
+        }
+        let mut input = in_person();
+        input
+            .answers
+            .insert("overall".into(), AnswerValue::Choices(vec!["x".into()]));
+        assert_eq!(
+            errors(Channel::InPerson, &input),
+            [("overall".to_owned(), AnswerError::WrongType)]
+        );
+    }
+
+    #[test]
+    fn channel_limited_items() {
+        // Online: A1 is not asked, A2 is; answering A1 is an error.
+        let online = input(&[
+            ("A2", AnswerValue::Int(5)),
+            ("B1", AnswerValue::Int(4)),
+            ("overall", AnswerValue::Int(4)),
+        ]);
+        let valid = mini().validate_answers(Channel::Online, &online).unwrap();
+        assert_eq!(valid.answers[0], row("A2", Some(5)));
+
+        let mut both = online.clone();
+        both.answers.insert("A1".into(), AnswerValue::Int(5));
+        assert_eq!(
+            errors(Channel::Online, &both),
+            [("A1".to_owned(), AnswerError::NotForChannel)]
+        );
+        // Post: neither A1 nor A2 applies, so criterion A is not shown at all.
+        let def = mini();
+        let sections = def.sections_for(Channel::Post);
+        assert_eq!(sections.len(), 1);
+        assert_eq!(sections[0].criterion.id, "B");
+        let kiosk = def.sections_for(Channel::Kiosk);
+        assert_eq!(kiosk[0].items.len(), 1);
+        assert_eq!(kiosk[0].items[0].id, "A1");
+    }
+
+    #[test]
+    fn unknown_keys_are_reported() {
+        let mut input = in_person();
+        input.answers.insert("Z9".into(), AnswerValue::Int(3));
+        assert_eq!(
+            errors(Channel::InPerson, &input),
+            [("Z9".to_owned(), AnswerError::UnknownItem)]
+        );
+    }
+
+    #[test]
+    fn multi_choice_limit_and_options() {
+        let mut input = in_person();
+        input.answers.insert(
+            "improve".into(),
+            AnswerValue::Choices(vec!["x".into(), "y".into(), "z".into()]),
+        );
+        assert_eq!(
+            errors(Channel::InPerson, &input),
+            [("improve".to_owned(), AnswerError::TooManyChoices { max: 2 })]
+        );
+        input.answers.insert(
+            "improve".into(),
+            AnswerValue::Choices(vec!["x".into(), "w".into()]),
+        );
+        assert_eq!(
+            errors(Channel::InPerson, &input),
+            [("improve".to_owned(), AnswerError::UnknownOption)]
+        );
+        // The same option twice counts once.
+        input.answers.insert(
+            "improve".into(),
+            AnswerValue::Choices(vec!["y".into(), "y".into(), "x".into()]),
+        );
+        let valid = mini().validate_answers(Channel::InPerson, &input).unwrap();
+        let chosen: Vec<&str> = valid.answers.iter().map(|a| a.item_id.as_str()).collect();
+        assert_eq!(chosen, ["A1", "B1", "overall", "improve.x", "improve.y"]);
+        input.answers.insert("improve".into(), AnswerValue::Int(1));
+        assert_eq!(
+            errors(Channel::InPerson, &input),
+            [("improve".to_owned(), AnswerError::WrongType)]
+        );
+    }
+
+    #[test]
+    fn percent_range() {
+        for ok in [0, 100] {
+            let mut input = in_person();
+            input.answers.insert("expect".into(), AnswerValue::Int(ok));
+            let valid = mini().validate_answers(Channel::InPerson, &input).unwrap();
+            assert!(valid.answers.contains(&row("expect", Some(ok as i32))));
+        }
+        for bad in [-1, 101] {
+            let mut input = in_person();
+            input.answers.insert("expect".into(), AnswerValue::Int(bad));
+            assert_eq!(
+                errors(Channel::InPerson, &input),
+                [(
+                    "expect".to_owned(),
+                    AnswerError::NotOnScale { min: 0, max: 100 }
+                )]
+            );
+        }
+    }
+
+    #[test]
+    fn comment_length_counts_characters_not_bytes() {
+        // 10 characters but 24 bytes: exactly at the limit of the fixture (max_chars = 10).
+        let ten = "Rất hài lò";
+        assert_eq!((ten.chars().count(), ten.len() > 10), (10, true));
+        let mut input = in_person();
+        input.comment = Some(format!(" {ten}\n"));
+        let valid = mini().validate_answers(Channel::InPerson, &input).unwrap();
+        assert_eq!(valid.comment.as_deref(), Some(ten));
+
+        input.comment = Some(format!("{ten}n"));
+        assert_eq!(
+            errors(Channel::InPerson, &input),
+            [("comment".to_owned(), AnswerError::TooLong { max: 10 })]
+        );
+        input.comment = Some("   ".into());
+        let valid = mini().validate_answers(Channel::InPerson, &input).unwrap();
+        assert_eq!(valid.comment, None);
+    }
+
+    #[test]
+    fn profile_values_must_be_known_options() {
+        let mut input = in_person();
+        input.profile.insert("gender".into(), "robot".into());
+        input.profile.insert("income".into(), "high".into());
+        input.profile.insert("age_group".into(), "age_18_24".into());
+        assert_eq!(
+            errors(Channel::InPerson, &input),
+            [
+                ("profile.age_group".to_owned(), AnswerError::UnknownItem),
+                ("profile.gender".to_owned(), AnswerError::UnknownOption),
+                ("profile.income".to_owned(), AnswerError::UnknownItem),
+            ]
+        );
+        let mut input = in_person();
+        input.profile.insert("gender".into(), String::new());
+        let valid = mini().validate_answers(Channel::InPerson, &input).unwrap();
+        assert_eq!(valid.profile, Profile::default());
+    }
+
+    #[test]
+    fn form_values_are_read_without_knowing_the_question() {
+        assert_eq!(
+            AnswerValue::from_form_values(&["4"]),
+            Some(AnswerValue::Int(4))
+        );
+        assert_eq!(
+            AnswerValue::from_form_values(&["na"]),
+            Some(AnswerValue::NotApplicable)
+        );
+        assert_eq!(AnswerValue::from_form_values(&[""]), None);
+        assert_eq!(AnswerValue::from_form_values::<&str>(&[]), None);
+        assert_eq!(
+            AnswerValue::from_form_values(&["x"]),
+            Some(AnswerValue::Choices(vec!["x".into()]))
+        );
+        assert_eq!(
+            AnswerValue::from_form_values(&["x", "", "y"]),
+            Some(AnswerValue::Choices(vec!["x".into(), "y".into()]))
+        );
+    }
+
+    #[test]
+    fn json_input_is_read() {
+        let json = r#"{"answers":{"A1":4,"B1":"na","improve":["x"],"overall":5},"comment":null,"profile":{"gender":"male"}}"#;
+        let input: AnswerInput = serde_json::from_str(json).unwrap();
+        assert_eq!(input.answers["B1"], AnswerValue::NotApplicable);
+        assert_eq!(
+            input.answers["improve"],
+            AnswerValue::Choices(vec!["x".into()])
+        );
+        let valid = mini().validate_answers(Channel::Kiosk, &input).unwrap();
+        assert_eq!(valid.answers.len(), 4);
+        assert!(serde_json::from_str::<AnswerInput>(r#"{"answers":{"A1":4.5}}"#).is_err());
+    }
+
+    #[test]
+    fn messages_are_bilingual() {
+        let all = [
+            AnswerError::Required,
+            AnswerError::NotOnScale { min: 1, max: 5 },
+            AnswerError::NotApplicableNotAllowed,
+            AnswerError::UnknownItem,
+            AnswerError::NotForChannel,
+            AnswerError::UnknownOption,
+            AnswerError::TooManyChoices { max: 3 },
+            AnswerError::TooLong { max: 1000 },
+            AnswerError::WrongType,
+        ];
+        for e in all {
+            let (vi, en) = (e.message(Locale::Vi), e.message(Locale::En));
+            assert!(!vi.is_empty() && !en.is_empty() && vi != en, "{e:?}");
+        }
+        assert_eq!(
+            AnswerError::Required.message(Locale::Vi),
+            "Xin vui lòng trả lời câu này."
+        );
+        assert_eq!(
+            AnswerError::TooLong { max: 1000 }.message(Locale::En),
+            "Please write at most 1000 characters."
+        );
+    }
+}
