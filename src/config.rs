@@ -178,7 +178,12 @@ impl Settings {
                     self.trust_proxy_headers = match v.trim() {
                         "true" | "1" => true,
                         "false" | "0" => false,
-                        _ => return Err(ConfigError::Env { var, message: format!("expected `true` or `false`, got `{v}`") }),
+                        _ => {
+                            return Err(ConfigError::Env {
+                                var,
+                                message: format!("expected `true` or `false`, got `{v}`"),
+                            })
+                        }
                     }
                 }
                 "SIPAS_LOG_FORMAT" => {

@@ -1,17 +1,26 @@
 //! sipas: continuous citizen-satisfaction surveys for Hanoi's administrative agencies.
 //!
 //! Layers, from the outside in (each only calls the ones below it):
+//! - [`cli`] and [`startup`]: commands, and building the server.
 //! - [`routes`]: HTTP handlers and pages (actix-web); no SQL here.
 //! - [`surveys`]: survey definitions from `survey-definitions/` and answer validation.
 //! - [`store`]: diesel queries per aggregate; no actix here.
 //! - [`db`]: the PostgreSQL/SQLite connection, pool, schema and migrations.
 //! - [`domain`]: pure types shared by all of the above.
+//!
+//! Beside them: [`config`] (settings), [`reference`] (agency files), [`qr`],
+//! [`ratelimit`] and [`telemetry`].
 
+pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
-pub mod store;
-pub mod reference;
 pub mod qr;
 pub mod ratelimit;
+pub mod reference;
+pub mod routes;
+pub mod startup;
+pub mod store;
+pub mod surveys;
 pub mod telemetry;

@@ -70,7 +70,8 @@ pub fn parse_agencies(file: &str, text: &str, known: &HashSet<String>) -> Result
                 return Err(err(at(k), "must not be empty".into()));
             }
         }
-        let valid_from = to_date(&a.valid_from).ok_or_else(|| err(at("valid_from"), "expected a date like 2025-07-01".into()))?;
+        let valid_from =
+            to_date(&a.valid_from).ok_or_else(|| err(at("valid_from"), "expected a date like 2025-07-01".into()))?;
         let valid_to = match &a.valid_to {
             Some(d) => Some(to_date(d).ok_or_else(|| err(at("valid_to"), "expected a date like 2025-06-30".into()))?),
             None => None,
@@ -90,13 +91,23 @@ pub fn parse_agencies(file: &str, text: &str, known: &HashSet<String>) -> Result
         }
         let mut successors = Vec::new();
         for (j, s) in a.successors.iter().enumerate() {
-            let s = AgencyCode::parse(s).map_err(|e| err(format!("agency[{i}].successors[{j}]"), format!("`{s}` {e}")))?;
+            let s =
+                AgencyCode::parse(s).map_err(|e| err(format!("agency[{i}].successors[{j}]"), format!("`{s}` {e}")))?;
             if s == code {
                 return Err(err(format!("agency[{i}].successors[{j}]"), "an agency cannot succeed itself".into()));
             }
             successors.push(s);
         }
-        list.push(Agency { code, parent, kind, name_vi: a.name_vi, name_en: a.name_en, valid_from, valid_to, successors });
+        list.push(Agency {
+            code,
+            parent,
+            kind,
+            name_vi: a.name_vi,
+            name_en: a.name_en,
+            valid_from,
+            valid_to,
+            successors,
+        });
     }
     check_references(&list, known).map_err(|(i, key, message)| err(format!("agency[{i}].{key}"), message))?;
     order_parents_first(list).map_err(|(i, message)| err(format!("agency[{i}].parent"), message))
@@ -120,7 +131,11 @@ fn check_references(list: &[Agency], known: &HashSet<String>) -> Result<(), Loca
                     (None, Some(_)) => false,
                 };
                 if !starts_in || !ends_in {
-                    return Err((i, "parent".into(), format!("parent `{p}` does not exist for the whole life of `{}`", a.code)));
+                    return Err((
+                        i,
+                        "parent".into(),
+                        format!("parent `{p}` does not exist for the whole life of `{}`", a.code),
+                    ));
                 }
             }
         }
@@ -220,7 +235,10 @@ mod tests {
             ([agency("A", ""), agency("A", "")].concat(), "a.toml: agency[1].code: duplicate code `A`"),
             (agency("A", "valid_to = 2019-01-01"), "a.toml: agency[0].valid_to: is before valid_from"),
             (agency("A", "successors = [\"B\"]"), "a.toml: agency[0].successors: only an agency that ended"),
-            (agency("A", "valid_to = 2021-01-01\nsuccessors = [\"Q\"]"), "a.toml: agency[0].successors[0]: unknown agency `Q`"),
+            (
+                agency("A", "valid_to = 2021-01-01\nsuccessors = [\"Q\"]"),
+                "a.toml: agency[0].successors[0]: unknown agency `Q`",
+            ),
             ([agency("A", "parent = \"B\""), agency("B", "parent = \"A\"")].concat(), "loops back on itself"),
             (agency("A", "").replace("department", "ministry"), "a.toml: agency[0].kind: unknown kind `ministry`"),
             (agency("A B", ""), "a.toml: agency[0].code: `A B` contains a character"),

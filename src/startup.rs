@@ -49,10 +49,10 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<(Db, Arc<Registry>)> {
     let versions: Vec<_> = registry
         .all()
         .map(|d| store::surveys::VersionInfo {
-            survey_id: d.id.clone(),
-            version: d.version as i32,
-            content_hash: d.content_hash.clone(),
-            source: settings.survey_dir.join(format!("{}-v{}.toml", d.id, d.version)).display().to_string(),
+            survey_id: d.id().to_owned(),
+            version: d.version() as i32,
+            content_hash: d.content_hash().to_owned(),
+            source: d.source().to_owned(),
         })
         .collect();
     store::surveys::sync(&mut conn, &versions)?;
@@ -107,7 +107,8 @@ pub struct Application {
 impl Application {
     /// Binds `settings.bind` (port 0 picks a free one) and builds the server.
     pub fn build(settings: Settings, db: Db, surveys: Arc<Registry>) -> anyhow::Result<Application> {
-        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let listener =
+            TcpListener::bind(&settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
         let addr = listener.local_addr()?;
         let secret = load_secret(&settings)?;
         let state = web::Data::new(AppState {
@@ -138,6 +139,10 @@ impl Application {
 
     pub fn public_url(&self) -> &str {
         &self.state.public_url
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// Runs until SIGINT/SIGTERM (actix stops gracefully, finishing requests in flight).

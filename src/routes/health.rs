@@ -16,10 +16,7 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let checked = state
-        .db
-        .run(|conn| conn.batch_execute("SELECT 1").map_err(crate::db::DbError::from))
-        .await;
+    let checked = state.db.run(|conn| conn.batch_execute("SELECT 1").map_err(crate::db::DbError::from)).await;
     match checked {
         Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready", "database": "ok" })),
         Err(e) => {

@@ -11,13 +11,12 @@ use super::ApiError;
 use crate::domain::{AgencyCode, Channel, DossierCode, EmailAddress, Field, InvitationToken, Locale, ProcedureCode};
 use crate::startup::AppState;
 use crate::store::api_keys::{ApiKey, Scope};
-use crate::store::invitations::NewInvitation;
+use crate::store::invitations::{DossierScope, NewInvitation};
 use crate::store::{self, StoreError};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/invitations", web::post().to(create_invitation));
 }
-
 
 const KNOWN_KEYS: &[&str] =
     &["dossier_code", "agency_code", "field", "procedure_code", "channel", "handled_at", "survey", "email", "locale"];
@@ -71,7 +70,8 @@ fn parse_request(body: &Map<String, Value>, now: DateTime<Utc>) -> Result<Reques
             errors.insert(name.into(), m);
         }
     };
-    let dossier = dossier.and_then(|s| DossierCode::parse(&s).map_err(|e| check("dossier_code", Err(e.to_string()))).ok());
+    let dossier =
+        dossier.and_then(|s| DossierCode::parse(&s).map_err(|e| check("dossier_code", Err(e.to_string()))).ok());
     let agency = agency.and_then(|s| AgencyCode::parse(&s).map_err(|e| check("agency_code", Err(e.to_string()))).ok());
     let field = field.and_then(|s| Field::parse(&s).map_err(|e| check("field", Err(e.to_string()))).ok());
     let channel = channel.and_then(|s| Channel::parse(&s).map_err(|e| check("channel", Err(e.to_string()))).ok());
@@ -104,7 +104,9 @@ fn parse_request(body: &Map<String, Value>, now: DateTime<Utc>) -> Result<Reques
         Ok(t) => Some(crate::domain::hanoi_date(t.with_timezone(&Utc))),
     });
     match (dossier, agency, field, channel, handled_on, locale) {
-        (Some(dossier), Some(agency), Some(field), Some(channel), Some(handled_on), Some(locale)) if errors.is_empty() => {
+        (Some(dossier), Some(agency), Some(field), Some(channel), Some(handled_on), Some(locale))
+            if errors.is_empty() =>
+        {
             Ok(Request { dossier, agency, field, procedure, channel, handled_on, survey, email, locale })
         }
         _ => Err(errors),
@@ -154,23 +156,22 @@ async fn create_invitation(
         .cloned()
         .ok_or_else(|| ApiError::field("survey", format!("unknown survey `{survey_id}`")))?;
 
-    let id = crate::store::new_id();
-    let new = NewInvitation {
-        token_hash: InvitationToken::derive(&state.secret, &id).hash().0,
-        id,
-        agency_code: r.agency.to_string(),
-        dossier_code: r.dossier.to_string(),
-        field: r.field.code().to_owned(),
-        procedure_code: r.procedure.map(String::from),
-        channel: r.channel.code().to_owned(),
-        handled_on: r.handled_on,
-        survey_id: definition.id.clone(),
-        survey_version: definition.version as i32,
-        locale: r.locale.code().to_owned(),
-        email: r.email.map(String::from),
-        created_at: now.naive_utc(),
-        expires_at: (now + Duration::days(i64::from(state.settings.invitation_ttl_days))).naive_utc(),
-    };
+    let new = NewInvitation::new(
+        &state.secret,
+        DossierScope {
+            agency_code: r.agency.to_string(),
+            dossier_code: r.dossier.to_string(),
+            field: r.field.code().to_owned(),
+            procedure_code: r.procedure.map(String::from),
+            channel: r.channel.code().to_owned(),
+            handled_on: r.handled_on,
+        },
+        (definition.id(), definition.version() as i32),
+        r.locale.code(),
+        r.email.map(String::from),
+        now.naive_utc(),
+        state.settings.invitation_ttl_days,
+    );
     let key_scope = key.agency_code.clone();
     let minted = state
         .db
@@ -183,7 +184,9 @@ async fn create_invitation(
             };
             if let Some(root) = &key_scope {
                 if !store::agencies::is_within(conn, &new.agency_code, root)? {
-                    return Ok(Minted::OutOfScope(format!("this API key may only mint invitations for agency `{root}` and its units")));
+                    return Ok(Minted::OutOfScope(format!(
+                        "this API key may only mint invitations for agency `{root}` and its units"
+                    )));
                 }
             }
             if !agency.is_valid_on(new.handled_on) {

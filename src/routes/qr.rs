@@ -12,7 +12,11 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/q/{file}", web::get().to(qr_code));
 }
 
-async fn qr_code(req: HttpRequest, state: web::Data<AppState>, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn qr_code(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    file: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     super::check_ip(&req, &state)?;
     let not_found = || ApiError::NotFound("unknown survey link".into());
     let (token, ext) = file.rsplit_once('.').ok_or_else(not_found)?;

@@ -84,8 +84,11 @@ fn describe(survey: &OpenSurvey, l: Locale, state: &AppState, token: &str) -> Va
                 QuestionKind::MultiChoice { options, max_choices } => {
                     v["kind"] = json!("multi_choice");
                     v["max_choices"] = json!(max_choices);
-                    v["options"] =
-                        options.iter().map(|o| json!({ "id": o.id, "label": o.label.get(l) })).collect::<Vec<_>>().into();
+                    v["options"] = options
+                        .iter()
+                        .map(|o| json!({ "id": o.id, "label": o.label.get(l) }))
+                        .collect::<Vec<_>>()
+                        .into();
                 }
                 QuestionKind::Percent => {
                     v["kind"] = json!("percent");
@@ -201,9 +204,10 @@ async fn post_response(
     let locale = body_locale
         .or_else(|| query.lang.as_deref().and_then(Locale::parse))
         .unwrap_or_else(|| survey.default_locale());
-    let valid = survey.definition.validate_answers(survey.channel, &input).map_err(|errs| {
-        ApiError::Validation(errs.0.into_iter().map(|(k, e)| (k, e.message(Locale::En))).collect())
-    })?;
+    let valid = survey
+        .definition
+        .validate_answers(survey.channel, &input)
+        .map_err(|errs| ApiError::Validation(errs.0.into_iter().map(|(k, e)| (k, e.message(Locale::En))).collect()))?;
     match survey_link::submit(&state, &survey, valid, locale).await? {
         SubmitOutcome::Stored => Ok(HttpResponse::Created().json(json!({ "status": "stored" }))),
         SubmitOutcome::AlreadyAnswered => Err(ApiError::Conflict(ANSWERED.into())),

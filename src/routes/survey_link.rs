@@ -68,10 +68,11 @@ pub async fn open(state: &AppState, token: &str) -> Result<LinkState, ApiError> 
         InvitationState::Expired => return Ok(LinkState::Expired),
         InvitationState::Open => {}
     }
-    let definition = state.surveys.get(&invitation.survey_id, invitation.survey_version as u32).cloned().ok_or_else(|| {
-        tracing::error!(survey = %invitation.survey_id, version = invitation.survey_version, "definition missing");
-        ApiError::Internal
-    })?;
+    let definition =
+        state.surveys.get(&invitation.survey_id, invitation.survey_version as u32).cloned().ok_or_else(|| {
+            tracing::error!(survey = %invitation.survey_id, version = invitation.survey_version, "definition missing");
+            ApiError::Internal
+        })?;
     let channel = Channel::parse(&invitation.channel).map_err(|_| ApiError::Internal)?;
     let (agency_name_vi, agency_name_en) = match agency {
         Some(a) => (a.name_vi, a.name_en),
@@ -88,7 +89,12 @@ pub async fn open(state: &AppState, token: &str) -> Result<LinkState, ApiError> 
 }
 
 /// Stores a validated response in one transaction.
-pub async fn submit(state: &AppState, survey: &OpenSurvey, valid: ValidAnswers, locale: Locale) -> Result<SubmitOutcome, ApiError> {
+pub async fn submit(
+    state: &AppState,
+    survey: &OpenSurvey,
+    valid: ValidAnswers,
+    locale: Locale,
+) -> Result<SubmitOutcome, ApiError> {
     let now = Utc::now();
     let p = valid.profile;
     let response = NewResponse {

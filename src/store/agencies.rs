@@ -127,3 +127,13 @@ pub fn is_within(conn: &mut DbConn, code: &str, root: &str) -> Result<bool, Stor
     }
     Ok(false)
 }
+
+/// The code of the first current agency of `kind`, by code (the demo uses it).
+pub fn first_of_kind(conn: &mut DbConn, kind: &str) -> Result<Option<String>, StoreError> {
+    Ok(agencies::table
+        .filter(agencies::kind.eq(kind).and(agencies::valid_to.is_null()))
+        .select(agencies::code)
+        .order(agencies::code)
+        .first(conn)
+        .optional()?)
+}

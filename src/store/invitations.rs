@@ -27,6 +27,49 @@ pub struct NewInvitation {
     pub expires_at: NaiveDateTime,
 }
 
+/// The scope a dossier system reports with an invitation request.
+#[derive(Debug, Clone)]
+pub struct DossierScope {
+    pub agency_code: String,
+    pub dossier_code: String,
+    pub field: String,
+    pub procedure_code: Option<String>,
+    pub channel: String,
+    pub handled_on: NaiveDate,
+}
+
+impl NewInvitation {
+    /// Draws a fresh id and derives the token hash from it with `secret`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        secret: &[u8],
+        scope: DossierScope,
+        survey: (&str, i32),
+        locale: &str,
+        email: Option<String>,
+        now: NaiveDateTime,
+        ttl_days: u32,
+    ) -> NewInvitation {
+        let id = super::new_id();
+        NewInvitation {
+            token_hash: crate::domain::InvitationToken::derive(secret, &id).hash().0,
+            id,
+            agency_code: scope.agency_code,
+            dossier_code: scope.dossier_code,
+            field: scope.field,
+            procedure_code: scope.procedure_code,
+            channel: scope.channel,
+            handled_on: scope.handled_on,
+            survey_id: survey.0.to_owned(),
+            survey_version: survey.1,
+            locale: locale.to_owned(),
+            email,
+            created_at: now,
+            expires_at: now + chrono::Duration::days(i64::from(ttl_days)),
+        }
+    }
+}
+
 /// A stored invitation.
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = invitations, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]

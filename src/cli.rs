@@ -1,0 +1,159 @@
+//! The command line: `sipas [serve] | migrate | check-definitions | api-key | import-agencies`.
+//! Command output goes to stdout (keys alone on their line, for scripts); logs to stderr.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::startup::{self, Application};
+use crate::store::api_keys::Scope;
+use crate::{reference, store, surveys};
+
+/// Citizen satisfaction surveys and the SIPAS index for Hanoi's agencies.
+#[derive(Parser, Debug)]
+#[command(name = "sipas", version, about)]
+pub struct Cli {
+    /// Optional TOML configuration file (keys as in README's configuration table).
+    #[arg(long, global = true, env = "SIPAS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Database URL: postgres://…, sqlite://PATH or a file path [env: DATABASE_URL].
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the HTTP server (the default command).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and register survey definitions.
+    Migrate,
+    /// Validate the survey definition files and exit.
+    CheckDefinitions {
+        /// Folder to check (default: the configured survey_dir).
+        dir: Option<PathBuf>,
+    },
+    /// Manage API keys.
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+    /// Load or update agencies from a reference file (see reference-data/README.md).
+    ImportAgencies { file: PathBuf },
+}
+
+#[derive(clap::Args, Debug, Default)]
+pub struct ServeArgs {
+    /// Address to listen on [env: SIPAS_BIND] [default: 127.0.0.1:8080].
+    #[arg(long)]
+    pub bind: Option<String>,
+    /// Fill an empty database with the sample agencies and print a demo API key and
+    /// survey links, so a newcomer sees something real.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Create a key; prints it once, alone on stdout. Only its hash is stored.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// `invitations` (mint survey links) or `read` (indices, exports).
+        #[arg(long)]
+        scope: String,
+        /// Limit the key to this agency and the units below it.
+        #[arg(long)]
+        agency: Option<String>,
+    },
+    /// Revoke a key by its id.
+    Revoke { id: String },
+}
+
+/// Where the sample agencies live (relative to the working directory).
+pub const SAMPLE_AGENCIES: &str = "reference-data/agencies-hanoi-sample.toml";
+
+/// Parses arguments and runs the command.
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    if let Some(url) = cli.database_url {
+        settings.database_url = url;
+    }
+    crate::telemetry::init(settings.log_format);
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => serve(settings, args),
+        Command::Migrate => {
+            startup::prepare(&settings)?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::CheckDefinitions { dir } => {
+            let dir = dir.unwrap_or(settings.survey_dir);
+            let registry = surveys::Registry::load_dir(&dir)?;
+            for d in registry.all() {
+                println!("{} v{} ok ({})", d.id(), d.version(), d.source());
+            }
+            Ok(())
+        }
+        Command::ApiKey(ApiKeyCommand::Create { name, scope, agency }) => {
+            let scope = Scope::parse(&scope)
+                .with_context(|| format!("--scope: unknown scope `{scope}`; expected `invitations` or `read`"))?;
+            let (db, _) = startup::prepare(&settings)?;
+            let mut conn = db.get()?;
+            if let Some(code) = &agency {
+                if store::agencies::find(&mut conn, code)?.is_none() {
+                    anyhow::bail!("--agency: unknown agency `{code}` (import agencies first)");
+                }
+            }
+            let (id, key) = store::api_keys::create(&mut conn, &name, scope, agency.as_deref())?;
+            eprintln!("created API key {id} ({}, scope {})", name, scope.code());
+            println!("{key}");
+            Ok(())
+        }
+        Command::ApiKey(ApiKeyCommand::Revoke { id }) => {
+            let (db, _) = startup::prepare(&settings)?;
+            if store::api_keys::revoke(&mut *db.get()?, &id)? {
+                println!("revoked {id}");
+                Ok(())
+            } else {
+                anyhow::bail!("no active API key with id `{id}`")
+            }
+        }
+        Command::ImportAgencies { file } => {
+            let (db, _) = startup::prepare(&settings)?;
+            let summary = import_agencies(&db, &file)?;
+            println!("{}: {} agencies added, {} updated", file.display(), summary.inserted, summary.updated);
+            Ok(())
+        }
+    }
+}
+
+/// Reads, checks and stores an agency file.
+pub fn import_agencies(db: &crate::db::Db, file: &Path) -> anyhow::Result<store::agencies::ImportSummary> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut conn = db.get()?;
+    let known: HashSet<String> = store::agencies::all_codes(&mut conn)?.into_iter().collect();
+    let list = reference::parse_agencies(&file.display().to_string(), &text, &known)?;
+    Ok(store::agencies::import(&mut conn, &list)?)
+}
+
+fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(bind) = args.bind {
+        settings.bind = bind;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let (db, registry) = startup::prepare(&settings)?;
+        let app = Application::build(settings, db, registry)?;
+        tracing::info!(address = %app.addr(), public_url = app.public_url(), "sipas is listening");
+        if args.demo {
+            crate::demo::prepare(app.state())?;
+        }
+        app.run_until_stopped().await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
