@@ -445,8 +445,8 @@ fn scale(ctx: &Ctx<'_>, raw: super::raw::RawScale) -> Result<Scale> {
     let mut labels = Vec::with_capacity(5);
     for (i, (vi, en)) in raw.labels.vi.into_iter().zip(raw.labels.en).enumerate() {
         labels.push(Text {
-            vi: language(ctx, &format!("scale.labels"), &format!("vi[{i}]"), Some(vi))?,
-            en: language(ctx, &format!("scale.labels"), &format!("en[{i}]"), Some(en))?,
+            vi: language(ctx, "scale.labels", &format!("vi[{i}]"), Some(vi))?,
+            en: language(ctx, "scale.labels", &format!("en[{i}]"), Some(en))?,
         });
     }
     let labels: [Text; 5] = labels
