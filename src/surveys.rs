@@ -236,6 +236,26 @@ mod tests {
         assert_eq!(ids, ["education-public", "health-public", "sipas-dossier"]);
     }
 
+    /// Pins the content hash of every shipped version. If this fails, a published file or the
+    /// canonical form changed: production would refuse to start for a version already used by
+    /// invitations. Restore it and publish `<id>-v<N+1>.toml` instead; update a hash here only
+    /// for a version that has never been deployed.
+    #[test]
+    fn shipped_definitions_keep_their_content_hash() {
+        let registry = Registry::load_dir(&shipped_dir()).unwrap();
+        let hashes: Vec<(String, &str)> =
+            registry.all().map(|d| (format!("{}-v{}", d.id(), d.version()), d.content_hash())).collect();
+        let expected: Vec<(String, &str)> = [
+            ("education-public-v1", "5938432144592b5a1a2ffd1e969683e8377fb200ae05906451ed30a33dbb6d60"),
+            ("health-public-v1", "b4005e3ec075ac27c4d280af961692918354c7f8072831a25dc3cd5bf070341f"),
+            ("sipas-dossier-v1", "9f829e32c8e9738d22d641d313dd83d848af6bb9ea0a376dc3f957108226f601"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        assert_eq!(hashes, expected);
+    }
+
     #[test]
     fn shipped_dossier_survey_matches_the_product_brief() {
         let registry = Registry::load_dir(&shipped_dir()).unwrap();

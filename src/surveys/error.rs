@@ -24,7 +24,7 @@ pub enum DefinitionError {
 }
 
 impl DefinitionError {
-    pub(crate) fn invalid(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(super) fn invalid(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
         DefinitionError::Invalid { file: file.to_owned(), key: key.into(), message: message.into() }
     }
 
@@ -40,7 +40,7 @@ impl DefinitionError {
 }
 
 /// 1-based line and column (in characters) of a byte offset, like toml's own reports.
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub(super) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;

@@ -211,26 +211,26 @@ pub struct Section<'a> {
 /// Fields are private so that only [`SurveyDefinition::parse`] can make one.
 #[derive(Debug, Clone)]
 pub struct SurveyDefinition {
-    pub(crate) source: String,
-    pub(crate) content_hash: String,
-    pub(crate) body: Body,
+    pub(super) source: String,
+    pub(super) content_hash: String,
+    pub(super) body: Body,
 }
 
 /// Everything that is hashed: the parsed content with defaults filled in.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct Body {
-    pub(crate) id: String,
-    pub(crate) version: u32,
-    pub(crate) title: Text,
-    pub(crate) intro: Text,
-    pub(crate) fields: Vec<Field>,
-    pub(crate) scale: Scale,
-    pub(crate) index: IndexMethod,
-    pub(crate) domains: Vec<Domain>,
-    pub(crate) criteria: Vec<Criterion>,
-    pub(crate) questions: Vec<Question>,
-    pub(crate) comment: Option<CommentSpec>,
-    pub(crate) profile: Vec<ProfileQuestion>,
+pub(super) struct Body {
+    pub(super) id: String,
+    pub(super) version: u32,
+    pub(super) title: Text,
+    pub(super) intro: Text,
+    pub(super) fields: Vec<Field>,
+    pub(super) scale: Scale,
+    pub(super) index: IndexMethod,
+    pub(super) domains: Vec<Domain>,
+    pub(super) criteria: Vec<Criterion>,
+    pub(super) questions: Vec<Question>,
+    pub(super) comment: Option<CommentSpec>,
+    pub(super) profile: Vec<ProfileQuestion>,
 }
 
 /// Prefix of the hashed bytes. Bump it only together with a migration of stored hashes:
@@ -240,7 +240,7 @@ const CANONICAL_FORMAT: &str = "sipas-survey-definition/1\n";
 impl Body {
     /// Lowercase hex SHA-256 of the canonical JSON of the parsed content. Comments, key order
     /// and whitespace in the file do not reach the parsed content, so they do not change it.
-    pub(crate) fn content_hash(&self) -> Result<String, serde_json::Error> {
+    pub(super) fn content_hash(&self) -> Result<String, serde_json::Error> {
         let json = serde_json::to_vec(self)?;
         let mut hasher = Sha256::new();
         hasher.update(CANONICAL_FORMAT.as_bytes());

@@ -353,8 +353,8 @@ fn scale(ctx: &Ctx<'_>, raw: super::raw::RawScale) -> Result<Scale> {
     let mut labels = Vec::with_capacity(5);
     for (i, (vi, en)) in raw.labels.vi.into_iter().zip(raw.labels.en).enumerate() {
         labels.push(Text {
-            vi: language(ctx, &format!("scale.labels"), &format!("vi[{i}]"), Some(vi))?,
-            en: language(ctx, &format!("scale.labels"), &format!("en[{i}]"), Some(en))?,
+            vi: language(ctx, "scale.labels", &format!("vi[{i}]"), Some(vi))?,
+            en: language(ctx, "scale.labels", &format!("en[{i}]"), Some(en))?,
         });
     }
     let labels: [Text; 5] = labels.try_into().map_err(|_| ctx.err("scale.labels", "needs exactly 5 labels"))?;
