@@ -1,1 +1,16 @@
+//! Integration tests: the real application on a random port with a fresh database.
+//! SQLite by default; PostgreSQL when `TEST_DATABASE_URL` points at a server.
 
+mod helpers;
+mod proxy;
+
+mod browser;
+mod citizen_page;
+mod compose;
+mod definitions;
+mod health;
+mod invitations;
+mod migrations;
+mod qr;
+mod submit;
+mod survey_api;

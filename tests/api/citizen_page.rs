@@ -1,0 +1,1 @@
+//! The citizen HTML page.

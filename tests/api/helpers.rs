@@ -1,0 +1,185 @@
+//! `spawn_app` and friends: a fresh database per test, the real server on port 0, and a
+//! client with helpers per endpoint.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use serde_json::{json, Value};
+use sipas::config::{RateLimits, Settings};
+use sipas::db::Db;
+use sipas::store::api_keys::Scope;
+
+/// A database that exists for one test and is dropped after it.
+pub struct TestDb {
+    pub url: String,
+    /// PostgreSQL: the admin URL and database name, to drop it.
+    pg: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(admin) => {
+                let name = format!("sipas_t_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::establish(&admin).expect("TEST_DATABASE_URL must reach PostgreSQL");
+                conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+                let url = match admin.rfind('/') {
+                    Some(i) if admin[..i].contains("://") && i > admin.find("://").unwrap() + 2 => {
+                        let query = admin[i..].find('?').map(|q| &admin[i + q..]).unwrap_or("");
+                        format!("{}/{name}{query}", &admin[..i])
+                    }
+                    _ => format!("{}/{name}", admin.trim_end_matches('/')),
+                };
+                TestDb { url, pg: Some((admin, name)), _dir: None }
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                TestDb { url, pg: None, _dir: Some(dir) }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.pg {
+            if let Ok(mut conn) = PgConnection::establish(admin) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Settings for a test server: random port, generous limits, fixed secret.
+pub fn test_settings(db: &TestDb) -> Settings {
+    Settings {
+        database_url: db.url.clone(),
+        bind: "127.0.0.1:0".into(),
+        survey_dir: manifest_dir().join("survey-definitions"),
+        secret_key: Some("test-secret-key-that-is-long-enough-0123456789".into()),
+        rate_limits: RateLimits { per_token: 10_000, per_api_key: 100_000, per_ip: 100_000 },
+        db_timeout_secs: 2,
+        ..Settings::default()
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub api_key: String,
+    pub settings: Settings,
+    pub surveys: Arc<sipas::surveys::Registry>,
+    pub test_db: TestDb,
+}
+
+/// Starts the app with default test settings and the fixture agencies.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app after `tweak` adjusts the settings.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let test_db = TestDb::new();
+    let mut settings = test_settings(&test_db);
+    tweak(&mut settings);
+    let (db, surveys) = sipas::startup::prepare(&settings).expect("prepare database");
+    sipas::cli::import_agencies(&db, &manifest_dir().join("tests/fixtures/agencies.toml")).expect("import fixture agencies");
+    let (_, api_key) =
+        sipas::store::api_keys::create(&mut db.get().unwrap(), "test", Scope::Invitations, None).expect("api key");
+    let app = sipas::startup::Application::build(settings.clone(), db.clone(), surveys.clone()).expect("build app");
+    let base = format!("http://{}", app.addr());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { base, client, db, api_key, settings, surveys, test_db }
+}
+
+/// A valid invitation request for the fixture health department.
+pub fn invitation_body(dossier: &str) -> Value {
+    json!({
+        "dossier_code": dossier,
+        "agency_code": "T.FINANCE",
+        "field": "land",
+        "channel": "in_person",
+        "handled_at": "2026-03-05T09:30:00+07:00",
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn post_invitation(&self, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/invitations"))
+            .bearer_auth(&self.api_key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Mints an invitation and returns its JSON reply (asserting success).
+    pub async fn mint(&self, body: &Value) -> Value {
+        let res = self.post_invitation(body).await;
+        let status = res.status().as_u16();
+        let json: Value = res.json().await.unwrap();
+        assert!(status == 201 || status == 200, "mint failed: {status} {json}");
+        json
+    }
+
+    pub async fn mint_token(&self, dossier: &str) -> String {
+        self.mint(&invitation_body(dossier)).await["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get_survey(&self, token: &str) -> reqwest::Response {
+        self.client.get(self.url(&format!("/api/v1/surveys/{token}"))).send().await.unwrap()
+    }
+
+    pub async fn post_answers(&self, token: &str, body: &Value) -> reqwest::Response {
+        self.client.post(self.url(&format!("/api/v1/surveys/{token}/responses"))).json(body).send().await.unwrap()
+    }
+
+    /// (responses, answers) stored.
+    pub fn counts(&self) -> (i64, i64) {
+        sipas::store::responses::counts(&mut self.db.get().unwrap()).unwrap()
+    }
+}
+
+/// A complete, valid set of answers to `sipas-dossier` for the in-person channel.
+pub fn full_answers() -> Value {
+    let mut answers = serde_json::Map::new();
+    for id in ["A1", "A2", "A3", "B1", "B2", "B3", "B4", "C1", "C2", "C3", "D1", "D2", "D3"] {
+        answers.insert(id.into(), json!(4));
+    }
+    answers.insert("E1".into(), json!(5));
+    answers.insert("E2".into(), json!("na"));
+    answers.insert("E3".into(), json!(3));
+    answers.insert("overall".into(), json!(4));
+    answers.insert("improve".into(), json!(["transparency", "staff_attitude"]));
+    json!({ "answers": answers, "comment": "Cán bộ nhiệt tình, hướng dẫn rõ ràng.", "profile": { "gender": "female" } })
+}
+
+/// Whether a test that needs an external tool should run; in CI (`SIPAS_TEST_REQUIRE_TOOLS`)
+/// a missing tool is a failure, elsewhere the test says it skipped.
+pub fn tool_available(path: &str) -> bool {
+    let found = std::path::Path::new(path).exists();
+    if !found {
+        assert!(std::env::var("SIPAS_TEST_REQUIRE_TOOLS").is_err(), "{path} is required but missing");
+        eprintln!("skipped: {path} is not installed");
+    }
+    found
+}
