@@ -64,7 +64,8 @@ async fn unreachable_database_gives_503() {
 /// PostgreSQL only: the connection to the database goes through a proxy that the test
 /// stops (the database "goes down") and starts again; requests get 503 meanwhile and
 /// the service recovers by itself, with nothing accepted before lost.
-#[tokio::test]
+// Multi-threaded: start-up blocks on the database while the proxy tasks must keep running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_outage_gives_503_and_service_recovers() {
     let upstream_db = crate::helpers::TestDb::new();
     if !upstream_db.is_postgres() {
