@@ -13,8 +13,8 @@ use crate::{cli, domain, store};
 
 /// Sample agency, field and channel for each shipped survey's demo link.
 const DEMO_LINKS: &[(&str, &str, &str, &str)] = &[
-    ("sipas-dossier", "000.00.05.H26", "land", "in_person"),
-    ("sipas-dossier", "000.00.05.H26", "land", "online"),
+    ("sipas-dossier", "000.00.61.H26", "land", "in_person"),
+    ("sipas-dossier", "000.00.21.H26", "investment", "online"),
     ("education-public", "", "education", "in_person"),
     ("health-public", "", "health", "in_person"),
 ];
@@ -66,7 +66,7 @@ pub fn prepare(state: &AppState) -> anyhow::Result<()> {
     }
     println!("\nDemo ready. Survey links (open on a phone, or scan the QR code):\n{}", lines.join("\n"));
     println!(
-        "\nDemo API key (scope invitations, shown once):\n  {key}\nMint another link:\n  curl -s -X POST {}/api/v1/invitations -H 'Authorization: Bearer {key}' \\\n    -H 'Content-Type: application/json' \\\n    -d '{{\"dossier_code\":\"HS-001\",\"agency_code\":\"000.00.05.H26\",\"field\":\"land\",\"channel\":\"in_person\",\"handled_at\":\"{}\"}}'\n",
+        "\nDemo API key (scope invitations, shown once):\n  {key}\nMint another link:\n  curl -s -X POST {}/api/v1/invitations -H 'Authorization: Bearer {key}' \\\n    -H 'Content-Type: application/json' \\\n    -d '{{\"dossier_code\":\"HS-001\",\"agency_code\":\"000.00.61.H26\",\"field\":\"land\",\"channel\":\"in_person\",\"handled_at\":\"{}\"}}'\n",
         state.public_url,
         now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     );
