@@ -10,5 +10,6 @@
 pub mod config;
 pub mod db;
 pub mod domain;
-pub mod store;
 pub mod reference;
+pub mod routes;
+pub mod store;

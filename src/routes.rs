@@ -1,0 +1,3 @@
+//! HTTP handlers and pages (actix-web); no SQL here.
+
+pub mod citizen_view;
