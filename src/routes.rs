@@ -1,6 +1,8 @@
 //! The HTTP layer: route table, shared extractors and middleware. Handlers parse the
 //! request, call `store`/`surveys`, and shape the answer; they hold no SQL.
 
+mod citizen;
+pub mod citizen_view;
 mod errors;
 mod health;
 mod invitations;
@@ -26,7 +28,8 @@ pub fn config(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .configure(openapi::config)
         .configure(invitations::config)
         .configure(qr::config)
-        .configure(survey_api::config);
+        .configure(survey_api::config)
+        .configure(|c| citizen::config(c, settings.max_body_bytes));
 }
 
 /// Headers on every response: a strict CSP (no scripts, no third parties), no MIME
