@@ -146,7 +146,7 @@ fn parse_args() -> anyhow::Result<Opts> {
     if opts.invitations == 0 || opts.clients == 0 || opts.runs == 0 || opts.client_threads == 0 {
         bail!("--invitations, --clients, --runs and --client-threads must be at least 1");
     }
-    if !(opts.seconds > 0.0) {
+    if opts.seconds.is_nan() || opts.seconds <= 0.0 {
         bail!("--seconds must be positive");
     }
     if opts.raw_threads == 0 {
