@@ -528,6 +528,7 @@ async fn app_phase(opts: &Opts, backend: Backend, admin: Option<&str>, tag: &str
     if w.errors > 0 {
         bail!("{} errors during warm-up, first: {}", w.errors, w.first_error.unwrap_or_default());
     }
+    eprintln!("  measuring ({} invitations, page `{page}`) …", measured.len());
     let deadline = Instant::now() + Duration::from_secs_f64(opts.seconds);
     let (s, elapsed) = drive(&client, &base, page, Arc::new(measured), opts.clients, Some(deadline)).await?;
     if let Some(e) = &s.first_error {
