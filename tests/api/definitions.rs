@@ -117,8 +117,7 @@ fn cli_api_key_prints_the_key_alone_and_import_reports_errors() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("agencies.toml: agency[0].kind: unknown kind `ministry`"), "{stderr}");
 
-    let out =
-        run(&["import-agencies", manifest_dir().join("reference-data/agencies-hanoi-sample.toml").to_str().unwrap()]);
+    let out = run(&["import-agencies", manifest_dir().join("reference-data/agencies-hanoi-sample.toml").to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("agencies added"));
 }

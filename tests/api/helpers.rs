@@ -96,8 +96,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = test_settings(&test_db);
     tweak(&mut settings);
     let (db, surveys) = sipas::startup::prepare(&settings).expect("prepare database");
-    sipas::cli::import_agencies(&db, &manifest_dir().join("tests/fixtures/agencies.toml"))
-        .expect("import fixture agencies");
+    sipas::cli::import_agencies(&db, &manifest_dir().join("tests/fixtures/agencies.toml")).expect("import fixture agencies");
     let (_, api_key) =
         sipas::store::api_keys::create(&mut db.get().unwrap(), "test", Scope::Invitations, None).expect("api key");
     let app = sipas::startup::Application::build(settings.clone(), db.clone(), surveys.clone()).expect("build app");
@@ -124,7 +123,13 @@ impl TestApp {
     }
 
     pub async fn post_invitation(&self, body: &Value) -> reqwest::Response {
-        self.client.post(self.url("/api/v1/invitations")).bearer_auth(&self.api_key).json(body).send().await.unwrap()
+        self.client
+            .post(self.url("/api/v1/invitations"))
+            .bearer_auth(&self.api_key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Mints an invitation and returns its JSON reply (asserting success).

@@ -79,9 +79,13 @@ async fn api_key_is_required_and_checked() {
         let res = app.client.post(&url).bearer_auth(bad).json(&body).send().await.unwrap();
         assert_eq!(res.status(), 401, "{bad}");
     }
-    let (_, read_key) =
-        sipas::store::api_keys::create(&mut app.db.get().unwrap(), "reader", sipas::store::api_keys::Scope::Read, None)
-            .unwrap();
+    let (_, read_key) = sipas::store::api_keys::create(
+        &mut app.db.get().unwrap(),
+        "reader",
+        sipas::store::api_keys::Scope::Read,
+        None,
+    )
+    .unwrap();
     let res = app.client.post(&url).bearer_auth(read_key).json(&body).send().await.unwrap();
     assert_eq!(res.status(), 403);
 }

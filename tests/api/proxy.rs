@@ -15,8 +15,7 @@ pub struct Proxy {
 impl Proxy {
     pub async fn start(upstream: &str) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let proxy =
-            Proxy { addr: listener.local_addr().unwrap(), upstream: upstream.to_owned(), tasks: Arc::default() };
+        let proxy = Proxy { addr: listener.local_addr().unwrap(), upstream: upstream.to_owned(), tasks: Arc::default() };
         proxy.serve(listener).await;
         proxy
     }

@@ -50,12 +50,7 @@ fn zbar(path: &std::path::Path) -> String {
 async fn unknown_tokens_and_formats_get_404() {
     let app = spawn_app().await;
     let token = app.mint_token("HS-QR2").await;
-    for path in [
-        "/q/AAAAAAAAAAAAAAAAAAAAAAAA.png".to_owned(),
-        format!("/q/{token}.gif"),
-        format!("/q/{token}"),
-        "/q/x.svg".into(),
-    ] {
+    for path in ["/q/AAAAAAAAAAAAAAAAAAAAAAAA.png".to_owned(), format!("/q/{token}.gif"), format!("/q/{token}"), "/q/x.svg".into()] {
         assert_eq!(app.client.get(app.url(&path)).send().await.unwrap().status(), 404, "{path}");
     }
 }

@@ -55,8 +55,7 @@ async fn responses_hold_no_link_to_the_invitation() {
         #[diesel(sql_type = diesel::sql_types::Text)]
         name: String,
     }
-    let cols: Vec<String> =
-        diesel::sql_query(table_sql).load::<Col>(&mut *conn).unwrap().into_iter().map(|c| c.name).collect();
+    let cols: Vec<String> = diesel::sql_query(table_sql).load::<Col>(&mut *conn).unwrap().into_iter().map(|c| c.name).collect();
     assert!(cols.contains(&"submitted_on".to_owned()));
     for forbidden in ["invitation_id", "token_hash", "dossier_code", "created_at", "submitted_at", "ip"] {
         assert!(!cols.contains(&forbidden.to_owned()), "responses must not have `{forbidden}`");

@@ -18,20 +18,12 @@ async fn questionnaire_in_both_languages_with_channel_items() {
     assert_eq!(vi["scale"][4]["label"], "Rất hài lòng");
     let sections = vi["sections"].as_array().unwrap();
     assert_eq!(sections.len(), 5);
-    let access: Vec<&str> =
-        sections[0]["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    let access: Vec<&str> = sections[0]["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
     assert_eq!(access, ["A1", "A2", "A3"], "in-person access items only");
     assert_eq!(sections[4]["items"][0]["not_applicable"], true);
 
-    let en: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/surveys/{token}?lang=en")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let en: Value =
+        app.client.get(app.url(&format!("/api/v1/surveys/{token}?lang=en"))).send().await.unwrap().json().await.unwrap();
     assert_eq!(en["locale"], "en");
     assert_eq!(en["agency"]["name"], "Department of Finance");
     assert_eq!(en["scale"][4]["label"], "Very satisfied");
