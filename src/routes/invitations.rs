@@ -132,7 +132,7 @@ pub async fn authenticate(req: &HttpRequest, state: &AppState, scope: Scope) -> 
 }
 
 enum Minted {
-    Done(store::invitations::Invitation, bool),
+    Done(Box<store::invitations::Invitation>, bool),
     Invalid(BTreeMap<String, String>),
     OutOfScope(String),
 }
@@ -204,11 +204,11 @@ async fn create_invitation(
                 return Ok(Minted::Invalid(BTreeMap::from([("agency_code".into(), msg)])));
             }
             let (inv, created) = store::invitations::create_or_get(conn, &new)?;
-            Ok(Minted::Done(inv, created))
+            Ok(Minted::Done(Box::new(inv), created))
         })
         .await?;
     let (invitation, created) = match minted {
-        Minted::Done(i, c) => (i, c),
+        Minted::Done(i, c) => (*i, c),
         Minted::Invalid(fields) => return Err(ApiError::Validation(fields)),
         Minted::OutOfScope(m) => return Err(ApiError::Forbidden(m)),
     };

@@ -2,7 +2,6 @@
 //! client with helpers per endpoint.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
@@ -80,8 +79,6 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub api_key: String,
-    pub settings: Settings,
-    pub surveys: Arc<sipas::surveys::Registry>,
     pub test_db: TestDb,
 }
 
@@ -100,11 +97,11 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("import fixture agencies");
     let (_, api_key) =
         sipas::store::api_keys::create(&mut db.get().unwrap(), "test", Scope::Invitations, None).expect("api key");
-    let app = sipas::startup::Application::build(settings.clone(), db.clone(), surveys.clone()).expect("build app");
+    let app = sipas::startup::Application::build(settings, db.clone(), surveys).expect("build app");
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { base, client, db, api_key, settings, surveys, test_db }
+    TestApp { base, client, db, api_key, test_db }
 }
 
 /// A valid invitation request for the fixture health department.

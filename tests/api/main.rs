@@ -1,6 +1,9 @@
 //! Integration tests: the real application on a random port with a fresh database.
 //! SQLite by default; PostgreSQL when `TEST_DATABASE_URL` points at a server.
 
+// Helpers here are test code too: a failed unwrap is a failed test with its location.
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
+
 mod helpers;
 mod proxy;
 
