@@ -234,6 +234,7 @@ fn settings_for(db: &BenchDb, pool_size: u32) -> Settings {
 struct Minted {
     token: String,
     hash: String,
+    invitation: sipas::store::invitations::Invitation,
 }
 
 /// Migrates, imports the fixture agencies and mints `n` invitations in one transaction.
@@ -276,7 +277,7 @@ fn prepare(
             if hash != new.token_hash {
                 return Err(StoreError::Rejected("token derivation does not match the stored hash".into()));
             }
-            out.push(Minted { token: token.as_str().to_owned(), hash });
+            out.push(Minted { token: token.as_str().to_owned(), hash, invitation });
         }
         Ok(out)
     })?;
@@ -600,7 +601,7 @@ fn raw_phase(
     };
     let submit = |conn: &mut sipas::db::DbConn, m: &Minted| -> bool {
         let now = chrono::Utc::now().naive_utc();
-        match sipas::store::responses::submit(conn, &m.hash, now, &template) {
+        match sipas::store::responses::submit(conn, &m.hash, &m.invitation, now, &template) {
             Ok(SubmitOutcome::Stored) => true,
             Ok(other) => {
                 fail(format!("submit: {other:?}"));
@@ -613,14 +614,10 @@ fn raw_phase(
         }
     };
     let open = |m: &Minted| -> bool {
-        let found = db.get().map_err(StoreError::from).and_then(|mut c| {
-            let inv = sipas::store::invitations::find_by_token_hash(&mut c, &m.hash)?;
-            let agency = match &inv {
-                Some(i) => sipas::store::agencies::find(&mut c, &i.agency_code)?,
-                None => None,
-            };
-            Ok(inv.zip(agency))
-        });
+        let found = db
+            .get()
+            .map_err(StoreError::from)
+            .and_then(|mut c| sipas::store::invitations::find_with_agency(&mut c, &m.hash));
         match found {
             Ok(Some(_)) => true,
             Ok(None) => {
@@ -666,7 +663,7 @@ fn raw_phase(
                     Shape::AppQueries => None,
                 };
                 while let Some(m) = warm.get(next_warm.fetch_add(1, Ordering::Relaxed)) {
-                    if !op(held.as_deref_mut(), m) {
+                    if !op(held.as_deref_mut().map(|c| &mut **c), m) {
                         break;
                     }
                 }
@@ -677,7 +674,7 @@ fn raw_phase(
                 while Instant::now() < end {
                     let Some(m) = measured.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
                     let t0 = Instant::now();
-                    if !op(held.as_deref_mut(), m) {
+                    if !op(held.as_deref_mut().map(|c| &mut **c), m) {
                         break;
                     }
                     mine.push(t0.elapsed());

@@ -7,5 +7,5 @@ mod conn;
 mod migrate;
 pub mod schema;
 
-pub use conn::{is_connection_lost, redact, Backend, Db, DbConn, DbError, DbTarget, PoolOptions};
+pub use conn::{is_connection_lost, redact, Backend, Db, DbConn, DbError, DbTarget, PoolConn, PoolOptions};
 pub use migrate::{revert_all, run_pending};

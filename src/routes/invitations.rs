@@ -175,7 +175,7 @@ async fn create_invitation(
     let key_scope = key.agency_code.clone();
     let minted = state
         .db
-        .run(move |conn| -> Result<Minted, StoreError> {
+        .run_write(move |conn| -> Result<Minted, StoreError> {
             let Some(agency) = store::agencies::find(conn, &new.agency_code)? else {
                 return Ok(Minted::Invalid(BTreeMap::from([(
                     "agency_code".into(),

@@ -8,9 +8,9 @@ use chrono::Utc;
 use super::ApiError;
 use crate::domain::{Channel, InvitationToken, Locale};
 use crate::startup::AppState;
+use crate::store;
 use crate::store::invitations::{Invitation, InvitationState};
 use crate::store::responses::{NewResponse, ProfileColumns, SubmitOutcome};
-use crate::store::{self, StoreError};
 use crate::surveys::{SurveyDefinition, ValidAnswers};
 
 /// An invitation that can still be answered, with what it needs to render.
@@ -50,17 +50,8 @@ pub async fn open(state: &AppState, token: &str) -> Result<LinkState, ApiError> 
     let hash = token.hash().0;
     state.limits.check_token(&hash)?;
     let lookup = hash.clone();
-    let found = state
-        .db
-        .run(move |c| -> Result<_, StoreError> {
-            let Some(inv) = store::invitations::find_by_token_hash(c, &lookup)? else {
-                return Ok(None);
-            };
-            let agency = store::agencies::find(c, &inv.agency_code)?;
-            Ok(Some((inv, agency)))
-        })
-        .await?;
-    let Some((invitation, agency)) = found else {
+    let found = state.db.run(move |c| store::invitations::find_with_agency(c, &lookup)).await?;
+    let Some((invitation, agency_name_vi, agency_name_en)) = found else {
         return Ok(LinkState::Unknown);
     };
     match invitation.state(Utc::now().naive_utc()) {
@@ -74,10 +65,6 @@ pub async fn open(state: &AppState, token: &str) -> Result<LinkState, ApiError> 
             ApiError::Internal
         })?;
     let channel = Channel::parse(&invitation.channel).map_err(|_| ApiError::Internal)?;
-    let (agency_name_vi, agency_name_en) = match agency {
-        Some(a) => (a.name_vi, a.name_en),
-        None => (invitation.agency_code.clone(), invitation.agency_code.clone()),
-    };
     Ok(LinkState::Open(Box::new(OpenSurvey {
         token_hash: hash,
         invitation,
@@ -111,7 +98,11 @@ pub async fn submit(
         answers: valid.answers.into_iter().map(|a| (a.item_id, a.value)).collect(),
     };
     let hash = survey.token_hash.clone();
-    let outcome = state.db.run(move |c| store::responses::submit(c, &hash, now.naive_utc(), &response)).await?;
+    let invitation = survey.invitation.clone();
+    let outcome = state
+        .db
+        .run_write(move |c| store::responses::submit(c, &hash, &invitation, now.naive_utc(), &response))
+        .await?;
     if outcome == SubmitOutcome::Stored {
         tracing::info!(agency = %survey.invitation.agency_code, survey = %survey.invitation.survey_id, "response stored");
     }

@@ -133,6 +133,21 @@ pub fn find_by_token_hash(conn: &mut DbConn, token_hash: &str) -> Result<Option<
         .optional()?)
 }
 
+/// The invitation whose token hashes to `token_hash`, with its agency's names (vi, en),
+/// in one query: this is on every citizen request.
+pub fn find_with_agency(
+    conn: &mut DbConn,
+    token_hash: &str,
+) -> Result<Option<(Invitation, String, String)>, StoreError> {
+    use crate::db::schema::agencies;
+    Ok(invitations::table
+        .inner_join(agencies::table)
+        .filter(invitations::token_hash.eq(token_hash))
+        .select((Invitation::as_select(), agencies::name_vi, agencies::name_en))
+        .first(conn)
+        .optional()?)
+}
+
 /// How many invitations exist (used by tests and the demo).
 pub fn count(conn: &mut DbConn) -> Result<i64, StoreError> {
     Ok(invitations::table.count().get_result(conn)?)

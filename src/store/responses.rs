@@ -39,12 +39,15 @@ pub enum SubmitOutcome {
     Unknown,
 }
 
-/// Stores a response for the invitation `token_hash` in one transaction. The invitation
-/// is claimed first with a conditional update, so of two simultaneous submits exactly one
-/// stores and the other sees `AlreadyAnswered`; a failure leaves nothing behind.
+/// Stores a response for `invitation` (found by its token hash just before) in one
+/// transaction. The invitation is claimed first with a conditional update, so of two
+/// simultaneous submits exactly one stores and the other sees `AlreadyAnswered`; a failure
+/// leaves nothing behind. The scope copied into the response comes from `invitation`,
+/// whose scope columns never change.
 pub fn submit(
     conn: &mut DbConn,
     token_hash: &str,
+    invitation: &Invitation,
     now: NaiveDateTime,
     response: &NewResponse,
 ) -> Result<SubmitOutcome, StoreError> {
@@ -72,10 +75,7 @@ pub fn submit(
                 Some(InvitationState::Expired | InvitationState::Open) => SubmitOutcome::Expired,
             });
         }
-        let scope: Invitation = invitations::table
-            .filter(invitations::token_hash.eq(token_hash))
-            .select(Invitation::as_select())
-            .first(conn)?;
+        let scope = invitation;
         let id = super::new_id();
         let p = &response.profile;
         diesel::insert_into(responses::table)

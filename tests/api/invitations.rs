@@ -35,7 +35,8 @@ async fn token_is_stored_only_as_hash() {
     let token = app.mint_token("HS-HASH").await;
     use diesel::prelude::*;
     use sipas::db::schema::invitations::dsl::*;
-    let stored: Vec<(String, String)> = invitations.select((id, token_hash)).load(&mut *app.db.get().unwrap()).unwrap();
+    let stored: Vec<(String, String)> =
+        invitations.select((id, token_hash)).load(&mut **app.db.get().unwrap()).unwrap();
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0].1, token);
     assert!(!stored[0].0.contains(&token) && !stored[0].1.contains(&token));

@@ -12,12 +12,12 @@ fn migrations_up_down_up() {
     let first = sipas::db::run_pending(&mut conn).unwrap();
     assert!(first >= 1);
     assert_eq!(sipas::db::run_pending(&mut conn).unwrap(), 0, "second run applies nothing");
-    let count = sipas::db::schema::agencies::table.count().get_result::<i64>(&mut *conn).unwrap();
+    let count = sipas::db::schema::agencies::table.count().get_result::<i64>(&mut **conn).unwrap();
     assert_eq!(count, 0);
     assert_eq!(sipas::db::revert_all(&mut conn).unwrap(), first);
-    assert!(sipas::db::schema::agencies::table.count().get_result::<i64>(&mut *conn).is_err(), "tables are gone");
+    assert!(sipas::db::schema::agencies::table.count().get_result::<i64>(&mut **conn).is_err(), "tables are gone");
     assert_eq!(sipas::db::run_pending(&mut conn).unwrap(), first);
-    assert_eq!(sipas::db::schema::agencies::table.count().get_result::<i64>(&mut *conn).unwrap(), 0);
+    assert_eq!(sipas::db::schema::agencies::table.count().get_result::<i64>(&mut **conn).unwrap(), 0);
 }
 
 #[test]

@@ -37,10 +37,10 @@ async fn responses_hold_no_link_to_the_invitation() {
     let mut conn = app.db.get().unwrap();
     let (inv_id, hash): (String, String) = sipas::db::schema::invitations::table
         .select((sipas::db::schema::invitations::id, sipas::db::schema::invitations::token_hash))
-        .first(&mut *conn)
+        .first(&mut **conn)
         .unwrap();
     let response_ids: Vec<String> =
-        sipas::db::schema::responses::table.select(sipas::db::schema::responses::id).load(&mut *conn).unwrap();
+        sipas::db::schema::responses::table.select(sipas::db::schema::responses::id).load(&mut **conn).unwrap();
     assert_eq!(response_ids.len(), 1);
     for needle in [inv_id.as_str(), hash.as_str(), token.as_str(), "HS-PRIVATE"] {
         assert_ne!(response_ids[0], needle);
@@ -56,7 +56,7 @@ async fn responses_hold_no_link_to_the_invitation() {
         name: String,
     }
     let cols: Vec<String> =
-        diesel::sql_query(table_sql).load::<Col>(&mut *conn).unwrap().into_iter().map(|c| c.name).collect();
+        diesel::sql_query(table_sql).load::<Col>(&mut **conn).unwrap().into_iter().map(|c| c.name).collect();
     assert!(cols.contains(&"submitted_on".to_owned()));
     for forbidden in ["invitation_id", "token_hash", "dossier_code", "created_at", "submitted_at", "ip"] {
         assert!(!cols.contains(&forbidden.to_owned()), "responses must not have `{forbidden}`");

@@ -73,7 +73,7 @@ pub fn expire_all(app: &crate::helpers::TestApp) {
     use diesel::prelude::*;
     use sipas::db::schema::invitations::dsl::*;
     let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
-    diesel::update(invitations).set(expires_at.eq(past)).execute(&mut *app.db.get().unwrap()).unwrap();
+    diesel::update(invitations).set(expires_at.eq(past)).execute(&mut **app.db.get().unwrap()).unwrap();
 }
 
 #[tokio::test]
