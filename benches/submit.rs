@@ -35,7 +35,7 @@ use sipas::config::{RateLimits, Settings};
 use sipas::db::Db;
 use sipas::domain::{Channel, InvitationToken, Locale};
 use sipas::store::invitations::{DossierScope, NewInvitation};
-use sipas::store::responses::{NewResponse, ProfileColumns, SubmitOutcome};
+use sipas::store::responses::{NewResponse, SubmitOutcome};
 use sipas::store::StoreError;
 
 /// The token secret given to the server; tokens are derived with it.
@@ -312,20 +312,7 @@ fn response_template(surveys: &sipas::surveys::Registry, survey_id: &str) -> any
     let valid = definition
         .validate_answers(Channel::InPerson, &input)
         .map_err(|e| anyhow::anyhow!("full_answers() is not valid: {e:?}"))?;
-    let p = valid.profile;
-    let response = NewResponse {
-        submitted_on: sipas::domain::hanoi_date(chrono::Utc::now()),
-        locale: Locale::Vi.code().to_owned(),
-        comment: valid.comment,
-        profile: ProfileColumns {
-            respondent: p.respondent,
-            gender: p.gender,
-            age_group: p.age_group,
-            education: p.education,
-            occupation: p.occupation,
-        },
-        answers: valid.answers.into_iter().map(|a| (a.item_id, a.value)).collect(),
-    };
+    let response = sipas::routes::survey_link::new_response(valid, Locale::Vi, chrono::Utc::now());
     if response.answers.len() != ANSWER_ROWS {
         bail!("expected {ANSWER_ROWS} answer rows, the definition gives {}", response.answers.len());
     }
@@ -564,7 +551,7 @@ enum Shape {
     /// Only `store::responses::submit`, on a connection each thread holds: the reference.
     Submit,
     /// The database work the app does per completed response, without HTTP: for the GET and
-    /// again for the POST a pool checkout + invitation and agency lookup (`survey_link::open`),
+    /// again for the POST a pool checkout + `find_with_agency` (`survey_link::open`),
     /// then a checkout + `submit`, on a pool of the app's size. A diagnostic, not the bar.
     AppQueries,
 }

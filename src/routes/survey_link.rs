@@ -83,8 +83,23 @@ pub async fn submit(
     locale: Locale,
 ) -> Result<SubmitOutcome, ApiError> {
     let now = Utc::now();
+    let response = new_response(valid, locale, now);
+    let hash = survey.token_hash.clone();
+    let invitation = survey.invitation.clone();
+    let outcome = state
+        .db
+        .run_write(move |c| store::responses::submit(c, &hash, &invitation, now.naive_utc(), &response))
+        .await?;
+    if outcome == SubmitOutcome::Stored {
+        tracing::info!(agency = %survey.invitation.agency_code, survey = %survey.invitation.survey_id, "response stored");
+    }
+    Ok(outcome)
+}
+
+/// The row set to store for validated answers given on `now` (dated in Hanoi).
+pub fn new_response(valid: ValidAnswers, locale: Locale, now: chrono::DateTime<Utc>) -> NewResponse {
     let p = valid.profile;
-    let response = NewResponse {
+    NewResponse {
         submitted_on: crate::domain::hanoi_date(now),
         locale: locale.code().to_owned(),
         comment: valid.comment,
@@ -96,15 +111,5 @@ pub async fn submit(
             occupation: p.occupation,
         },
         answers: valid.answers.into_iter().map(|a| (a.item_id, a.value)).collect(),
-    };
-    let hash = survey.token_hash.clone();
-    let invitation = survey.invitation.clone();
-    let outcome = state
-        .db
-        .run_write(move |c| store::responses::submit(c, &hash, &invitation, now.naive_utc(), &response))
-        .await?;
-    if outcome == SubmitOutcome::Stored {
-        tracing::info!(agency = %survey.invitation.agency_code, survey = %survey.invitation.survey_id, "response stored");
     }
-    Ok(outcome)
 }
