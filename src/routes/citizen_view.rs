@@ -56,9 +56,6 @@ pub struct UiText {
     pub thanks_title: &'static str,
     pub thanks_body: &'static str,
     pub thanks_close: &'static str,
-    /// Error messages a handler may put on a view.
-    pub err_required: &'static str,
-    pub err_percent: &'static str,
     pub expired: NoticeText,
     pub answered: NoticeText,
     pub unknown: NoticeText,
@@ -90,8 +87,6 @@ const VI: UiText = UiText {
     thanks_title: "Cảm ơn bạn!",
     thanks_body: "Đánh giá của bạn đã được ghi nhận. Ý kiến của bạn giúp cơ quan phục vụ người dân tốt hơn.",
     thanks_close: "Bạn có thể đóng trang này.",
-    err_required: "Vui lòng chọn một mức.",
-    err_percent: "Vui lòng nhập một số từ 0 đến 100.",
     expired: NoticeText {
         title: "Đường dẫn khảo sát đã hết hạn",
         body: "Mỗi đường dẫn chỉ dùng được trong một thời gian nhất định, và đường dẫn này đã quá hạn.",
@@ -136,8 +131,6 @@ const EN: UiText = UiText {
     thanks_title: "Thank you!",
     thanks_body: "Your rating has been recorded. It helps the agency serve people better.",
     thanks_close: "You can close this page now.",
-    err_required: "Please choose one answer.",
-    err_percent: "Please enter a whole number from 0 to 100.",
     expired: NoticeText {
         title: "This survey link has expired",
         body: "Each link can be used for a limited time only, and this one is no longer valid.",
@@ -171,14 +164,6 @@ impl UiText {
         match self.locale {
             Locale::Vi => format!("Chọn tối đa {max} mục."),
             Locale::En => format!("Choose up to {max}."),
-        }
-    }
-
-    /// The error when more than `max` choices were ticked.
-    pub fn err_too_many(&self, max: u8) -> String {
-        match self.locale {
-            Locale::Vi => format!("Chỉ chọn tối đa {max} mục."),
-            Locale::En => format!("Please choose no more than {max}."),
         }
     }
 
@@ -343,6 +328,8 @@ pub struct NoticePage {
 mod tests {
     use std::io::Write;
 
+    use crate::surveys::AnswerError;
+
     use super::*;
 
     /// Code, Vietnamese and English title, and the items (Vietnamese, English).
@@ -440,7 +427,7 @@ mod tests {
                     .map(|(i, (vi, en))| {
                         let id = format!("{code}{}", i + 1);
                         let (selected, error) = match (errors, id.as_str()) {
-                            (true, "A2" | "C3") => (None, Some(ui.err_required.to_string())),
+                            (true, "A2" | "C3") => (None, Some(AnswerError::Required.message(ui.locale))),
                             (true, "E1") => (Some("na".to_string()), None),
                             (true, _) => (Some(((i % 5) + 1).to_string()), None),
                             (false, _) => (None, None),
@@ -474,7 +461,7 @@ mod tests {
                         checked: errors && i % 3 == 0,
                     })
                     .collect(),
-                error: errors.then(|| ui.err_too_many(3)),
+                error: errors.then(|| AnswerError::TooManyChoices { max: 3 }.message(ui.locale)),
             }),
             QuestionView::Percent(PercentView {
                 id: "expectation".to_string(),
@@ -483,7 +470,7 @@ mod tests {
                     "How far did the service meet your expectations?",
                 ),
                 value: if errors { "120".to_string() } else { String::new() },
-                error: errors.then(|| ui.err_percent.to_string()),
+                error: errors.then(|| AnswerError::NotOnScale { min: 0, max: 100 }.message(ui.locale)),
             }),
         ];
         let profile = PROFILE
@@ -506,14 +493,28 @@ mod tests {
             vec![
                 ErrorLink {
                     item_id: "A2".to_string(),
-                    text: format!("{} – {}", pick(CRITERIA[0].3[1].0, CRITERIA[0].3[1].1), ui.err_required),
+                    text: format!(
+                        "{} – {}",
+                        pick(CRITERIA[0].3[1].0, CRITERIA[0].3[1].1),
+                        AnswerError::Required.message(ui.locale)
+                    ),
                 },
                 ErrorLink {
                     item_id: "C3".to_string(),
-                    text: format!("{} – {}", pick(CRITERIA[2].3[2].0, CRITERIA[2].3[2].1), ui.err_required),
+                    text: format!(
+                        "{} – {}",
+                        pick(CRITERIA[2].3[2].0, CRITERIA[2].3[2].1),
+                        AnswerError::Required.message(ui.locale)
+                    ),
                 },
-                ErrorLink { item_id: "improve".to_string(), text: ui.err_too_many(3) },
-                ErrorLink { item_id: "expectation".to_string(), text: ui.err_percent.to_string() },
+                ErrorLink {
+                    item_id: "improve".to_string(),
+                    text: AnswerError::TooManyChoices { max: 3 }.message(ui.locale),
+                },
+                ErrorLink {
+                    item_id: "expectation".to_string(),
+                    text: AnswerError::NotOnScale { min: 0, max: 100 }.message(ui.locale),
+                },
             ]
         } else {
             Vec::new()

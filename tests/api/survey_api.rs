@@ -92,3 +92,17 @@ async fn flood_on_one_token_gets_429_but_other_tokens_still_work() {
     assert!(limited.is_some_and(|s| s >= 1), "no 429 on a flooded token");
     assert_eq!(app.get_survey(&calm).await.status(), 200, "same address, other citizen: not blocked");
 }
+
+/// The per-address limit exists (it stops a scan of guessed links) but is loose by
+/// default; here it is set tight to see it work.
+#[tokio::test]
+async fn flood_from_one_address_gets_429() {
+    let app = crate::helpers::spawn_app_with(|s| s.rate_limits.per_ip = 20).await;
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        statuses.push(app.get_survey("AAAAAAAAAAAAAAAAAAAAAAAA").await.status().as_u16());
+    }
+    assert_eq!(&statuses[..5], &[404; 5], "{statuses:?}");
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert_eq!(sipas::config::RateLimits::default().per_ip, 1_200, "loose by default");
+}
