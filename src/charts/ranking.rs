@@ -191,6 +191,7 @@ mod tests {
         let png = to_png(&svg, 800).unwrap();
         eprintln!("ranking: svg {} B, png {} B, to_png {:?}", svg.len(), png.len(), start.elapsed());
         save("ranking", &svg, &png);
+        save("ranking@2x", &svg, &to_png(&svg, 1600).unwrap());
         let (w, h) = png_size(&png);
         assert_eq!(w, 800);
         assert!(h > 200);

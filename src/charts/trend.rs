@@ -101,7 +101,9 @@ pub fn trend_svg(
                     let y = scale.at(v);
                     canvas.dot(x, y, 5, BLUE, p.2 < SMALL_N)?;
                     if show_values {
-                        canvas.text(&labels.percent(v, 1), x, y - 16, SMALL, INK, Align::Center)?;
+                        let text = labels.percent(v, 1);
+                        let half = px(text_width(&text, SMALL) / 2.0);
+                        canvas.boxed_text(&text, x - half, y - 16, SMALL, INK)?;
                     }
                 }
                 None => {
