@@ -177,7 +177,9 @@ mod tests {
     fn empty_and_none_do_not_fail() {
         let svg = ranking_svg("Trống", &[], 85.0, &ChartText::vi()).unwrap();
         assert!(texts(&svg).contains(&"Chưa có dữ liệu"));
-        assert_eq!(png_size(&to_png(&svg, 800).unwrap()).0, 800);
+        let png = to_png(&svg, 800).unwrap();
+        save("empty", &svg, &png);
+        assert_eq!(png_size(&png).0, 800);
         let only_none = [bar("Sở Y tế", None, false), bar("Sở Nội vụ", Some(f64::NAN), true)];
         let svg = ranking_svg("Không có giá trị", &only_none, 85.0, &ChartText::vi()).unwrap();
         assert!(to_png(&svg, 400).is_ok());
