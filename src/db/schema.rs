@@ -88,6 +88,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Answers per scope × day × item × value, kept by `store::responses::submit`.
+    /// `procedure_code` is `''` for none and `value` is `0` for "not applicable" (key columns
+    /// cannot be NULL); see the `answer_counts` migration.
+    answer_counts (survey_id, day, survey_version, agency_code, field, procedure_code, channel, item_id, value) {
+        survey_id -> Text,
+        day -> Date,
+        survey_version -> Integer,
+        agency_code -> Text,
+        field -> Text,
+        procedure_code -> Text,
+        channel -> Text,
+        item_id -> Text,
+        value -> Integer,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Responses per scope × day, kept by `store::responses::submit`; `procedure_code` as in
+    /// `answer_counts`.
+    response_counts (survey_id, day, survey_version, agency_code, field, procedure_code, channel) {
+        survey_id -> Text,
+        day -> Date,
+        survey_version -> Integer,
+        agency_code -> Text,
+        field -> Text,
+        procedure_code -> Text,
+        channel -> Text,
+        count -> BigInt,
+    }
+}
+
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(invitations -> agencies (agency_code));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -98,4 +131,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     responses,
     answers,
+    answer_counts,
+    response_counts,
 );
