@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::invitations::{Invitation, InvitationState};
 use super::{on_backend, StoreError};
-use crate::db::schema::{answers, invitations, responses};
+use crate::db::schema::{answer_counts, answers, invitations, response_counts, responses};
 use crate::db::DbConn;
 
 /// A validated response ready to store.
@@ -105,8 +105,87 @@ pub fn submit(
         if !rows.is_empty() {
             on_backend!(conn, |c| diesel::insert_into(answers::table).values(&rows).execute(c))?;
         }
+        count_response(conn, scope, response)?;
         Ok(SubmitOutcome::Stored)
     })
+}
+
+/// Adds one response and its answers to the counters (`response_counts`, `answer_counts`):
+/// two upserts, run last in the submit transaction so the counter rows, which every submit of
+/// the same scope and day shares, stay locked only until the commit. Rows go in key order, so
+/// concurrent submits lock them in the same order and cannot deadlock. Key conventions as in
+/// the `answer_counts` migration: no procedure code is `''`, "not applicable" is `0`.
+fn count_response(conn: &mut DbConn, scope: &Invitation, response: &NewResponse) -> Result<(), StoreError> {
+    use diesel::upsert::excluded;
+    let procedure = scope.procedure_code.as_deref().unwrap_or("");
+    let day = response.submitted_on;
+    on_backend!(conn, |c| {
+        diesel::insert_into(response_counts::table)
+            .values((
+                response_counts::survey_id.eq(&scope.survey_id),
+                response_counts::day.eq(day),
+                response_counts::survey_version.eq(scope.survey_version),
+                response_counts::agency_code.eq(&scope.agency_code),
+                response_counts::field.eq(&scope.field),
+                response_counts::procedure_code.eq(procedure),
+                response_counts::channel.eq(&scope.channel),
+                response_counts::count.eq(1_i64),
+            ))
+            .on_conflict((
+                response_counts::survey_id,
+                response_counts::day,
+                response_counts::survey_version,
+                response_counts::agency_code,
+                response_counts::field,
+                response_counts::procedure_code,
+                response_counts::channel,
+            ))
+            .do_update()
+            .set(response_counts::count.eq(response_counts::count + excluded(response_counts::count)))
+            .execute(c)
+    })?;
+    let mut keys: Vec<(&str, i32)> =
+        response.answers.iter().map(|(item, value)| (item.as_str(), value.unwrap_or(0))).collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    keys.sort_unstable();
+    let rows: Vec<_> = keys
+        .iter()
+        .map(|(item, value)| {
+            (
+                answer_counts::survey_id.eq(&scope.survey_id),
+                answer_counts::day.eq(day),
+                answer_counts::survey_version.eq(scope.survey_version),
+                answer_counts::agency_code.eq(&scope.agency_code),
+                answer_counts::field.eq(&scope.field),
+                answer_counts::procedure_code.eq(procedure),
+                answer_counts::channel.eq(&scope.channel),
+                answer_counts::item_id.eq(*item),
+                answer_counts::value.eq(*value),
+                answer_counts::count.eq(1_i64),
+            )
+        })
+        .collect();
+    on_backend!(conn, |c| {
+        diesel::insert_into(answer_counts::table)
+            .values(&rows)
+            .on_conflict((
+                answer_counts::survey_id,
+                answer_counts::day,
+                answer_counts::survey_version,
+                answer_counts::agency_code,
+                answer_counts::field,
+                answer_counts::procedure_code,
+                answer_counts::channel,
+                answer_counts::item_id,
+                answer_counts::value,
+            ))
+            .do_update()
+            .set(answer_counts::count.eq(answer_counts::count + excluded(answer_counts::count)))
+            .execute(c)
+    })?;
+    Ok(())
 }
 
 /// A stored response with its answers (for tests and exports).
