@@ -153,7 +153,8 @@ fn verify_aggregates(conn: &mut crate::db::DbConn, rebuild: bool) -> anyhow::Res
     }
     let differences = aggregates::verify(conn)?;
     if differences.is_empty() {
-        let (answers, responses) = aggregates::counter_rows(conn)?;
+        let (answers, responses) =
+            (aggregates::answer_counters(conn)?.len(), aggregates::response_counters(conn)?.len());
         println!("aggregates match raw answers: {answers} answer counters, {responses} response counters");
         return Ok(());
     }

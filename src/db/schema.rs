@@ -91,8 +91,8 @@ diesel::table! {
 diesel::table! {
     /// Answers per scope × day × item × value, kept by `store::responses::submit`.
     /// `procedure_code` is `''` for none and `value` is `0` for "not applicable" (key columns
-    /// cannot be NULL); see the `answer_counts` migration.
-    answer_counts (survey_id, day, survey_version, agency_code, field, procedure_code, channel, item_id, value) {
+    /// cannot be NULL); a count is the sum over its `shard`s. See the `answer_counts` migration.
+    answer_counts (survey_id, day, survey_version, agency_code, field, procedure_code, channel, item_id, value, shard) {
         survey_id -> Text,
         day -> Date,
         survey_version -> Integer,
@@ -102,14 +102,15 @@ diesel::table! {
         channel -> Text,
         item_id -> Text,
         value -> Integer,
+        shard -> Integer,
         count -> BigInt,
     }
 }
 
 diesel::table! {
-    /// Responses per scope × day, kept by `store::responses::submit`; `procedure_code` as in
-    /// `answer_counts`.
-    response_counts (survey_id, day, survey_version, agency_code, field, procedure_code, channel) {
+    /// Responses per scope × day, kept by `store::responses::submit`; `procedure_code` and
+    /// `shard` as in `answer_counts`.
+    response_counts (survey_id, day, survey_version, agency_code, field, procedure_code, channel, shard) {
         survey_id -> Text,
         day -> Date,
         survey_version -> Integer,
@@ -117,6 +118,7 @@ diesel::table! {
         field -> Text,
         procedure_code -> Text,
         channel -> Text,
+        shard -> Integer,
         count -> BigInt,
     }
 }

@@ -4,7 +4,9 @@
 //! check them ([`verify`]) or to rewrite them ([`rebuild`], for operators after a restore).
 //!
 //! Key conventions (see the `answer_counts` migration): a response without a procedure code
-//! counts under `procedure_code = ''`, a "not applicable" answer under `value = 0`.
+//! counts under `procedure_code = ''`, a "not applicable" answer under `value = 0`. A counter
+//! may be split over several `shard` rows; its value is their sum, and everything here reads
+//! sums per key (the shard is a storage detail, never part of a [`Difference`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -155,24 +157,21 @@ const RAW_ANSWERS: &str = "SELECT r.survey_id AS survey_id, r.submitted_on AS da
      GROUP BY r.survey_id, r.submitted_on, r.survey_version, r.agency_code, r.field, \
      COALESCE(r.procedure_code, ''), r.channel, a.item_id, COALESCE(a.value, 0)";
 
-/// Every stored response counter.
+/// Every stored response counter (summed over its shards).
 pub fn response_counters(conn: &mut DbConn) -> Result<BTreeMap<SliceKey, i64>, StoreError> {
-    let sql = format!("SELECT {KEY_COLUMNS}, count FROM response_counts");
+    let sql = format!(
+        "SELECT {KEY_COLUMNS}, CAST(SUM(count) AS BIGINT) AS count FROM response_counts GROUP BY {KEY_COLUMNS}"
+    );
     load_slices(conn, &sql)
 }
 
-/// Every stored answer counter.
+/// Every stored answer counter (summed over its shards).
 pub fn answer_counters(conn: &mut DbConn) -> Result<BTreeMap<AnswerKey, i64>, StoreError> {
-    let sql = format!("SELECT {KEY_COLUMNS}, item_id, value, count FROM answer_counts");
+    let sql = format!(
+        "SELECT {KEY_COLUMNS}, item_id, value, CAST(SUM(count) AS BIGINT) AS count FROM answer_counts \
+         GROUP BY {KEY_COLUMNS}, item_id, value"
+    );
     load_answers(conn, &sql)
-}
-
-/// How many counter rows are stored: (answer counters, response counters).
-pub fn counter_rows(conn: &mut DbConn) -> Result<(i64, i64), StoreError> {
-    use crate::db::schema::{answer_counts, response_counts};
-    let a = answer_counts::table.count().get_result(conn)?;
-    let r = response_counts::table.count().get_result(conn)?;
-    Ok((a, r))
 }
 
 fn load_slices(conn: &mut DbConn, sql: &str) -> Result<BTreeMap<SliceKey, i64>, StoreError> {
@@ -230,8 +229,8 @@ fn compare<K: Ord>(expected: BTreeMap<K, i64>, mut stored: BTreeMap<K, i64>) -> 
     out
 }
 
-/// Rewrites both counter tables from the raw answers in one transaction; returns the rows
-/// written (answer counters, response counters). On PostgreSQL the counter tables are locked
+/// Rewrites both counter tables from the raw answers in one transaction, one row per key
+/// (shard 0); returns the rows written (answer counters, response counters). On PostgreSQL the counter tables are locked
 /// against writes first, so a submit running meanwhile adds its count after the rebuild,
 /// never into the rows being replaced.
 pub fn rebuild(conn: &mut DbConn) -> Result<(usize, usize), StoreError> {

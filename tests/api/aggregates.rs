@@ -86,6 +86,20 @@ async fn counters_equal_the_raw_recomputation_after_concurrent_submissions() {
     assert_eq!(responses.values().sum::<i64>(), N as i64);
     let per_procedure = |p: &str| responses.iter().filter(|(k, _)| k.procedure_code == p).map(|(_, n)| n).sum::<i64>();
     assert_eq!((per_procedure(""), per_procedure(PROCEDURE)), (8, 8));
+    #[derive(QueryableByName)]
+    struct Shards {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let shards = diesel::sql_query("SELECT COUNT(DISTINCT shard) AS n FROM answer_counts")
+        .get_result::<Shards>(&mut **app.db.get().unwrap())
+        .unwrap()
+        .n;
+    if app.test_db.is_postgres() {
+        assert!((1..=16).contains(&shards), "{shards} shards");
+    } else {
+        assert_eq!(shards, 1, "SQLite has one writer: nothing to spread");
+    }
     let k = responses.keys().next().unwrap();
     assert_eq!((k.survey_id.as_str(), k.survey_version), ("sipas-dossier", 1));
     assert_eq!((k.agency_code.as_str(), k.field.as_str(), k.channel.as_str()), ("T.FINANCE", "land", "in_person"));
@@ -103,9 +117,13 @@ async fn verify_reports_tampered_counters_and_rebuild_repairs_them() {
 
     {
         let mut conn = app.db.get().unwrap();
-        diesel::sql_query("UPDATE answer_counts SET count = count + 5 WHERE item_id = 'B1'")
-            .execute(&mut **conn)
-            .unwrap();
+        // One row of the counter (it may have several shards).
+        diesel::sql_query(
+            "UPDATE answer_counts SET count = count + 5 WHERE item_id = 'B1' \
+             AND shard = (SELECT MIN(shard) FROM answer_counts WHERE item_id = 'B1')",
+        )
+        .execute(&mut **conn)
+        .unwrap();
         diesel::sql_query("DELETE FROM response_counts").execute(&mut **conn).unwrap();
         diesel::sql_query(
             "INSERT INTO answer_counts (survey_id, day, survey_version, agency_code, field, procedure_code, \
