@@ -1,4 +1,5 @@
-//! The command line: `sipas [serve] | migrate | check-definitions | api-key | import-agencies`.
+//! The command line: `sipas [serve] | migrate | check-definitions | api-key | import-agencies |
+//! verify-aggregates`.
 //! Command output goes to stdout (keys alone on their line, for scripts); logs to stderr.
 
 use std::collections::HashSet;
@@ -42,6 +43,13 @@ pub enum Command {
     ApiKey(ApiKeyCommand),
     /// Load or update agencies from a reference file (see reference-data/README.md).
     ImportAgencies { file: PathBuf },
+    /// Recompute the answer and response counters from the raw answers and report any
+    /// difference (exit status 1 if there is one).
+    VerifyAggregates {
+        /// Rewrite the counters from the raw answers instead (e.g. after a restore).
+        #[arg(long)]
+        rebuild: bool,
+    },
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -128,7 +136,35 @@ pub fn run() -> anyhow::Result<()> {
             println!("{}: {} agencies added, {} updated", file.display(), summary.inserted, summary.updated);
             Ok(())
         }
+        Command::VerifyAggregates { rebuild } => {
+            let (db, _) = startup::prepare(&settings)?;
+            verify_aggregates(&mut *db.get()?, rebuild)
+        }
     }
+}
+
+/// `sipas verify-aggregates [--rebuild]`: prints the result on stdout; differences are an error.
+fn verify_aggregates(conn: &mut crate::db::DbConn, rebuild: bool) -> anyhow::Result<()> {
+    use store::aggregates;
+    if rebuild {
+        let (answers, responses) = aggregates::rebuild(conn)?;
+        println!("aggregates rebuilt from raw answers: {answers} answer counters, {responses} response counters");
+        return Ok(());
+    }
+    let differences = aggregates::verify(conn)?;
+    if differences.is_empty() {
+        let (answers, responses) =
+            (aggregates::answer_counters(conn)?.len(), aggregates::response_counters(conn)?.len());
+        println!("aggregates match raw answers: {answers} answer counters, {responses} response counters");
+        return Ok(());
+    }
+    for d in &differences {
+        println!("{d}");
+    }
+    anyhow::bail!(
+        "{} aggregate counter(s) differ from the raw answers; `sipas verify-aggregates --rebuild` rewrites them",
+        differences.len()
+    )
 }
 
 /// Reads, checks and stores an agency file.

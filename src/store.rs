@@ -2,6 +2,7 @@
 //! `&mut DbConn`; callers in async code go through [`crate::db::Db::run`]. No actix here.
 
 pub mod agencies;
+pub mod aggregates;
 pub mod api_keys;
 pub mod invitations;
 pub mod responses;

@@ -88,6 +88,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Answers per scope × day × item × value, kept by `store::responses::submit`.
+    /// `procedure_code` is `''` for none and `value` is `0` for "not applicable" (key columns
+    /// cannot be NULL); a count is the sum over its `shard`s. See the `answer_counts` migration.
+    answer_counts (survey_id, day, survey_version, agency_code, field, procedure_code, channel, item_id, value, shard) {
+        survey_id -> Text,
+        day -> Date,
+        survey_version -> Integer,
+        agency_code -> Text,
+        field -> Text,
+        procedure_code -> Text,
+        channel -> Text,
+        item_id -> Text,
+        value -> Integer,
+        shard -> Integer,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Responses per scope × day, kept by `store::responses::submit`; `procedure_code` and
+    /// `shard` as in `answer_counts`.
+    response_counts (survey_id, day, survey_version, agency_code, field, procedure_code, channel, shard) {
+        survey_id -> Text,
+        day -> Date,
+        survey_version -> Integer,
+        agency_code -> Text,
+        field -> Text,
+        procedure_code -> Text,
+        channel -> Text,
+        shard -> Integer,
+        count -> BigInt,
+    }
+}
+
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(invitations -> agencies (agency_code));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -98,4 +133,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     responses,
     answers,
+    answer_counts,
+    response_counts,
 );

@@ -7,6 +7,7 @@
 mod helpers;
 mod proxy;
 
+mod aggregates;
 mod browser;
 mod citizen_page;
 mod compose;

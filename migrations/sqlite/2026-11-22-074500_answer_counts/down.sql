@@ -1,0 +1,2 @@
+DROP TABLE response_counts;
+DROP TABLE answer_counts;

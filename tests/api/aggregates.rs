@@ -1,0 +1,189 @@
+//! Aggregates: the counters kept by submit equal a recomputation from the raw answers,
+//! after concurrent submissions too; `verify` finds tampering, `rebuild` repairs it; a
+//! refused or failed submit counts nothing.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use serde_json::{json, Value};
+use sipas::store::aggregates::{self, AnswerKey, CounterKey, SliceKey};
+
+use crate::helpers::{full_answers, invitation_body, spawn_app, TestApp};
+
+const PROCEDURE: &str = "1.001234";
+
+/// The answers of respondent `i`: A1 cycles through 1..5, E2 is "na" for every third.
+fn answers_of(i: usize) -> Value {
+    let mut body = full_answers();
+    body["answers"]["A1"] = json!(1 + i % 5);
+    body["answers"]["E2"] = if i.is_multiple_of(3) { json!("na") } else { json!(2) };
+    body
+}
+
+/// Mints a token; odd `i` get a procedure code, even ones none.
+async fn mint(app: &TestApp, i: usize) -> String {
+    let mut body = invitation_body(&format!("HS-AGG-{i}"));
+    if i % 2 == 1 {
+        body["procedure_code"] = json!(PROCEDURE);
+    }
+    app.mint(&body).await["token"].as_str().unwrap().to_owned()
+}
+
+fn answer_counters(app: &TestApp) -> BTreeMap<AnswerKey, i64> {
+    aggregates::answer_counters(&mut app.db.get().unwrap()).unwrap()
+}
+
+fn response_counters(app: &TestApp) -> BTreeMap<SliceKey, i64> {
+    aggregates::response_counters(&mut app.db.get().unwrap()).unwrap()
+}
+
+fn verify(app: &TestApp) -> Vec<aggregates::Difference> {
+    aggregates::verify(&mut app.db.get().unwrap()).unwrap()
+}
+
+/// The sum of the answer counters for `item` = `value` (0 = na), over all days, optionally
+/// for one procedure code (`""` = none).
+fn answered(counters: &BTreeMap<AnswerKey, i64>, item: &str, value: i32, procedure: Option<&str>) -> i64 {
+    counters
+        .iter()
+        .filter(|(k, _)| k.item_id == item && k.value == value)
+        .filter(|(k, _)| procedure.is_none_or(|p| k.slice.procedure_code == p))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+#[tokio::test]
+async fn counters_equal_the_raw_recomputation_after_concurrent_submissions() {
+    let app = spawn_app().await;
+    const N: usize = 16;
+    let mut tokens = Vec::new();
+    for i in 0..N {
+        tokens.push(mint(&app, i).await);
+    }
+    let bodies: Vec<Value> = (0..N).map(answers_of).collect();
+    // Every token three times at once: one submit stores, the others get 409.
+    let requests = (0..3).flat_map(|_| (0..N).map(|i| app.post_answers(&tokens[i], &bodies[i])));
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(requests).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), N, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
+    assert_eq!(app.counts(), (N as i64, N as i64 * 19));
+
+    assert_eq!(verify(&app), vec![], "stored counters equal the raw recomputation");
+
+    // By hand: A1 = 1 + i % 5, E2 na for i % 3 == 0, odd i have the procedure code.
+    let answers = answer_counters(&app);
+    assert_eq!(answered(&answers, "A1", 1, None), 4, "i = 0, 5, 10, 15");
+    assert_eq!(answered(&answers, "A1", 1, Some("")), 2, "i = 0, 10");
+    assert_eq!(answered(&answers, "A1", 1, Some(PROCEDURE)), 2, "i = 5, 15");
+    assert_eq!(answered(&answers, "A1", 5, None), 3, "i = 4, 9, 14");
+    assert_eq!(answered(&answers, "E2", 0, None), 6, "na, stored as value 0: i = 0, 3, 6, 9, 12, 15");
+    assert_eq!(answered(&answers, "E2", 2, None), 10);
+    assert_eq!(answered(&answers, "B1", 4, None), N as i64);
+    assert_eq!(answered(&answers, "improve.transparency", 1, None), N as i64);
+    assert_eq!(answered(&answers, "A4", 0, None), 0, "online-only item not counted in person");
+    let responses = response_counters(&app);
+    assert_eq!(responses.values().sum::<i64>(), N as i64);
+    let per_procedure = |p: &str| responses.iter().filter(|(k, _)| k.procedure_code == p).map(|(_, n)| n).sum::<i64>();
+    assert_eq!((per_procedure(""), per_procedure(PROCEDURE)), (8, 8));
+    #[derive(QueryableByName)]
+    struct Shards {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let shards = diesel::sql_query("SELECT COUNT(DISTINCT shard) AS n FROM answer_counts")
+        .get_result::<Shards>(&mut **app.db.get().unwrap())
+        .unwrap()
+        .n;
+    if app.test_db.is_postgres() {
+        assert!((1..=16).contains(&shards), "{shards} shards");
+    } else {
+        assert_eq!(shards, 1, "SQLite has one writer: nothing to spread");
+    }
+    let k = responses.keys().next().unwrap();
+    assert_eq!((k.survey_id.as_str(), k.survey_version), ("sipas-dossier", 1));
+    assert_eq!((k.agency_code.as_str(), k.field.as_str(), k.channel.as_str()), ("T.FINANCE", "land", "in_person"));
+}
+
+#[tokio::test]
+async fn verify_reports_tampered_counters_and_rebuild_repairs_them() {
+    let app = spawn_app().await;
+    for i in 0..3 {
+        let token = mint(&app, 2 * i).await;
+        assert_eq!(app.post_answers(&token, &answers_of(2 * i)).await.status(), 201);
+    }
+    let (answers_before, responses_before) = (answer_counters(&app), response_counters(&app));
+    assert_eq!(verify(&app), vec![]);
+
+    {
+        let mut conn = app.db.get().unwrap();
+        // One row of the counter (it may have several shards).
+        diesel::sql_query(
+            "UPDATE answer_counts SET count = count + 5 WHERE item_id = 'B1' \
+             AND shard = (SELECT MIN(shard) FROM answer_counts WHERE item_id = 'B1')",
+        )
+        .execute(&mut **conn)
+        .unwrap();
+        diesel::sql_query("DELETE FROM response_counts").execute(&mut **conn).unwrap();
+        diesel::sql_query(
+            "INSERT INTO answer_counts (survey_id, day, survey_version, agency_code, field, procedure_code, \
+             channel, item_id, value, count) VALUES ('sipas-dossier', '2026-01-02', 1, 'T.FINANCE', 'land', '', \
+             'in_person', 'A1', 3, 2)",
+        )
+        .execute(&mut **conn)
+        .unwrap();
+    }
+    let differences = verify(&app);
+    assert_eq!(differences.len(), 3, "{differences:#?}");
+    assert!(matches!(&differences[0].key, CounterKey::Response(_)));
+    assert_eq!((differences[0].expected, differences[0].stored), (3, 0), "deleted response counter");
+    let by_item = |item: &str| {
+        differences
+            .iter()
+            .find(|d| matches!(&d.key, CounterKey::Answer(k) if k.item_id == item))
+            .map(|d| (d.expected, d.stored))
+    };
+    assert_eq!(by_item("B1"), Some((3, 8)), "inflated counter");
+    assert_eq!(by_item("A1"), Some((0, 2)), "counter without answers");
+    assert!(differences[1].to_string().contains("expected"), "{}", differences[1]);
+
+    let (a, r) = aggregates::rebuild(&mut app.db.get().unwrap()).unwrap();
+    assert_eq!((a, r), (answers_before.len(), responses_before.len()));
+    assert_eq!(verify(&app), vec![]);
+    assert_eq!(answer_counters(&app), answers_before);
+    assert_eq!(response_counters(&app), responses_before);
+}
+
+#[tokio::test]
+async fn refused_and_failed_submits_count_nothing() {
+    let app = spawn_app().await;
+    let token = mint(&app, 1).await;
+    assert_eq!(app.post_answers(&token, &answers_of(1)).await.status(), 201);
+    let before = (answer_counters(&app), response_counters(&app));
+
+    // Already answered, unknown token, invalid answers.
+    assert_eq!(app.post_answers(&token, &answers_of(2)).await.status(), 409);
+    assert_eq!(app.post_answers("AAAAAAAAAAAAAAAAAAAAAA", &answers_of(2)).await.status(), 404);
+    let other = mint(&app, 3).await;
+    let mut invalid = answers_of(3);
+    invalid["answers"]["A1"] = json!(9);
+    assert_eq!(app.post_answers(&other, &invalid).await.status(), 422);
+    assert_eq!((answer_counters(&app), response_counters(&app)), before);
+
+    // A failure inside the transaction, in the counters themselves: nothing is stored at all.
+    let rename = |from: &str, to: &str| {
+        diesel::sql_query(format!("ALTER TABLE {from} RENAME TO {to}")).execute(&mut **app.db.get().unwrap()).unwrap();
+    };
+    rename("answer_counts", "answer_counts_away");
+    let res = app.post_answers(&other, &answers_of(3)).await;
+    assert!(res.status().is_server_error(), "{}", res.status());
+    rename("answer_counts_away", "answer_counts");
+    assert_eq!(app.counts(), (1, 19), "no response and no answers stored");
+    assert_eq!((answer_counters(&app), response_counters(&app)), before, "response counter rolled back too");
+    assert_eq!(verify(&app), vec![]);
+
+    // The invitation was not used up by the failed attempt.
+    assert_eq!(app.post_answers(&other, &answers_of(3)).await.status(), 201);
+    assert_eq!(verify(&app), vec![]);
+    assert_eq!(response_counters(&app).values().sum::<i64>(), 2);
+}
