@@ -1,4 +1,4 @@
-//! The command line: `sipas [serve] | migrate | check-definitions | api-key | import-agencies`.
+//! The command line: `sipas [serve] | migrate | check-definitions | api-key | user | import-agencies`.
 //! Command output goes to stdout (keys alone on their line, for scripts); logs to stderr.
 
 use std::collections::HashSet;
@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+use crate::auth::{password, Role};
 use crate::config::Settings;
+use crate::domain::Locale;
 use crate::startup::{self, Application};
 use crate::store::api_keys::Scope;
 use crate::{reference, store, surveys};
@@ -40,6 +42,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Load or update agencies from a reference file (see reference-data/README.md).
     ImportAgencies { file: PathBuf },
 }
@@ -70,6 +75,39 @@ pub enum ApiKeyCommand {
     },
     /// Revoke a key by its id.
     Revoke { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account. Without --password-stdin a password is generated and printed
+    /// alone on stdout.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// admin, city_viewer, analyst, agency_manager or agency_viewer.
+        #[arg(long)]
+        role: String,
+        /// The agency (and its subtree) of agency_manager and agency_viewer.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change an account's role (and agency binding).
+    SetRole {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        agency: Option<String>,
+    },
+    /// Disable an account and end its sessions at once.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 /// Where the sample agencies live (relative to the working directory).
@@ -122,10 +160,69 @@ pub fn run() -> anyhow::Result<()> {
                 anyhow::bail!("no active API key with id `{id}`")
             }
         }
+        Command::User(cmd) => user_command(&settings, cmd),
         Command::ImportAgencies { file } => {
             let (db, _) = startup::prepare(&settings)?;
             let summary = import_agencies(&db, &file)?;
             println!("{}: {} agencies added, {} updated", file.display(), summary.inserted, summary.updated);
+            Ok(())
+        }
+    }
+}
+
+/// Parses `--role` and checks `--agency` against it and the agency table.
+fn role_and_agency(conn: &mut crate::db::DbConn, role: &str, agency: Option<&str>) -> anyhow::Result<Role> {
+    let parsed = Role::parse(role)
+        .with_context(|| format!("--role: unknown role `{role}`; expected one of {}", crate::auth::role::role_codes()))?;
+    parsed.check_agency(agency).map_err(anyhow::Error::msg)?;
+    if let Some(code) = agency {
+        if store::agencies::find(conn, code)?.is_none() {
+            anyhow::bail!("--agency: unknown agency `{code}` (import agencies first)");
+        }
+    }
+    Ok(parsed)
+}
+
+fn user_command(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
+    match cmd {
+        UserCommand::Create { username, role, agency, password_stdin } => {
+            let username = store::users::normalize(&username);
+            store::users::check_username(&username).map_err(anyhow::Error::msg)?;
+            let (db, _) = startup::prepare(settings)?;
+            let mut conn = db.get()?;
+            let role = role_and_agency(&mut conn, &role, agency.as_deref())?;
+            let (pw, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).context("cannot read the password from stdin")?;
+                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                (password::generate()?, true)
+            };
+            password::check_policy(&username, &pw).map_err(|e| anyhow::anyhow!("password: {}", e.message(Locale::En)))?;
+            let hash = password::hash_blocking(&pw)?;
+            store::users::create(&mut conn, &username, &hash, role, agency.as_deref())?;
+            eprintln!("created user {username} ({})", role.code());
+            if generated {
+                println!("{pw}");
+            }
+            Ok(())
+        }
+        UserCommand::SetRole { username, role, agency } => {
+            let (db, _) = startup::prepare(settings)?;
+            let mut conn = db.get()?;
+            let role = role_and_agency(&mut conn, &role, agency.as_deref())?;
+            if !store::users::set_role(&mut conn, &username, role, agency.as_deref())? {
+                anyhow::bail!("--username: no user `{}`", store::users::normalize(&username));
+            }
+            println!("{} is now {}", store::users::normalize(&username), role.code());
+            Ok(())
+        }
+        UserCommand::Disable { username } => {
+            let (db, _) = startup::prepare(settings)?;
+            if !store::users::disable(&mut *db.get()?, &username)? {
+                anyhow::bail!("--username: no user `{}`", store::users::normalize(&username));
+            }
+            println!("disabled {} and ended their sessions", store::users::normalize(&username));
             Ok(())
         }
     }

@@ -5,7 +5,9 @@ pub mod agencies;
 pub mod api_keys;
 pub mod invitations;
 pub mod responses;
+pub mod sessions;
 pub mod surveys;
+pub mod users;
 
 use crate::db::DbError;
 
