@@ -160,7 +160,7 @@ pub fn run() -> anyhow::Result<()> {
                 anyhow::bail!("no active API key with id `{id}`")
             }
         }
-        Command::User(cmd) => user_command(&settings, cmd),
+        Command::User(cmd) => user_command(&settings, cmd, &mut std::io::stdin().lock(), &mut std::io::stdout().lock()),
         Command::ImportAgencies { file } => {
             let (db, _) = startup::prepare(&settings)?;
             let summary = import_agencies(&db, &file)?;
@@ -172,8 +172,9 @@ pub fn run() -> anyhow::Result<()> {
 
 /// Parses `--role` and checks `--agency` against it and the agency table.
 fn role_and_agency(conn: &mut crate::db::DbConn, role: &str, agency: Option<&str>) -> anyhow::Result<Role> {
-    let parsed = Role::parse(role)
-        .with_context(|| format!("--role: unknown role `{role}`; expected one of {}", crate::auth::role::role_codes()))?;
+    let parsed = Role::parse(role).with_context(|| {
+        format!("--role: unknown role `{role}`; expected one of {}", crate::auth::role::role_codes())
+    })?;
     parsed.check_agency(agency).map_err(anyhow::Error::msg)?;
     if let Some(code) = agency {
         if store::agencies::find(conn, code)?.is_none() {
@@ -183,7 +184,14 @@ fn role_and_agency(conn: &mut crate::db::DbConn, role: &str, agency: Option<&str
     Ok(parsed)
 }
 
-fn user_command(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
+/// Runs a `sipas user …` command, reading a password from `input` and writing command
+/// output (a generated password, alone on its line) to `out`; notes go to stderr.
+pub fn user_command(
+    settings: &Settings,
+    cmd: UserCommand,
+    input: &mut dyn std::io::BufRead,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
     match cmd {
         UserCommand::Create { username, role, agency, password_stdin } => {
             let username = store::users::normalize(&username);
@@ -193,17 +201,18 @@ fn user_command(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
             let role = role_and_agency(&mut conn, &role, agency.as_deref())?;
             let (pw, generated) = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin().read_line(&mut line).context("cannot read the password from stdin")?;
+                input.read_line(&mut line).context("cannot read the password from stdin")?;
                 (line.trim_end_matches(['\r', '\n']).to_owned(), false)
             } else {
                 (password::generate()?, true)
             };
-            password::check_policy(&username, &pw).map_err(|e| anyhow::anyhow!("password: {}", e.message(Locale::En)))?;
+            password::check_policy(&username, &pw)
+                .map_err(|e| anyhow::anyhow!("password: {}", e.message(Locale::En)))?;
             let hash = password::hash_blocking(&pw)?;
             store::users::create(&mut conn, &username, &hash, role, agency.as_deref())?;
             eprintln!("created user {username} ({})", role.code());
             if generated {
-                println!("{pw}");
+                writeln!(out, "{pw}")?;
             }
             Ok(())
         }
@@ -214,7 +223,7 @@ fn user_command(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
             if !store::users::set_role(&mut conn, &username, role, agency.as_deref())? {
                 anyhow::bail!("--username: no user `{}`", store::users::normalize(&username));
             }
-            println!("{} is now {}", store::users::normalize(&username), role.code());
+            writeln!(out, "{} is now {}", store::users::normalize(&username), role.code())?;
             Ok(())
         }
         UserCommand::Disable { username } => {
@@ -222,7 +231,7 @@ fn user_command(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
             if !store::users::disable(&mut *db.get()?, &username)? {
                 anyhow::bail!("--username: no user `{}`", store::users::normalize(&username));
             }
-            println!("disabled {} and ended their sessions", store::users::normalize(&username));
+            writeln!(out, "disabled {} and ended their sessions", store::users::normalize(&username))?;
             Ok(())
         }
     }

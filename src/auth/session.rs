@@ -78,7 +78,10 @@ pub async fn start(state: &AppState, user_id: String, replace: Option<String>) -
 
 /// The hash of the session token the request carries, if any.
 pub fn request_session_hash(req: &HttpRequest) -> Option<String> {
-    req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|v| !v.is_empty() && v.len() <= 128).map(|v| hash_token(&v))
+    req.cookie(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .map(|v| hash_token(&v))
 }
 
 /// The signed-in staff member, with the session's CSRF secret.
@@ -163,10 +166,7 @@ fn request_locale(req: &HttpRequest) -> Locale {
 }
 
 async fn load(req: HttpRequest) -> Result<CurrentUser, AuthRejection> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or(AuthRejection::Failed(ApiError::Internal))?;
+    let state = req.app_data::<web::Data<AppState>>().cloned().ok_or(AuthRejection::Failed(ApiError::Internal))?;
     let api = req.path().starts_with("/api/");
     let login = |stale_cookie| AuthRejection::LoginRequired {
         api,

@@ -27,10 +27,7 @@ const FORM_LIMIT: usize = 8 * 1024;
 pub fn config(cfg: &mut web::ServiceConfig) {
     let limit = web::PayloadConfig::new(FORM_LIMIT);
     cfg.service(
-        web::resource("/login")
-            .app_data(limit.clone())
-            .route(web::get().to(login_form))
-            .route(web::post().to(login)),
+        web::resource("/login").app_data(limit.clone()).route(web::get().to(login_form)).route(web::post().to(login)),
     )
     .service(web::resource("/logout").app_data(limit.clone()).route(web::post().to(logout)))
     .service(
@@ -201,14 +198,21 @@ async fn login(
         .finish()
 }
 
-/// Checks the form's CSRF token against the session's.
-fn checked_form(user: &CurrentUser, body: &[u8], locale: Locale) -> Result<HashMap<String, String>, HttpResponse> {
-    let form = form_fields(body).ok_or_else(|| message(locale, StatusCode::BAD_REQUEST, Message::BadForm, None))?;
+/// Checks the form's CSRF token against the session's; a refusal is a 400 or 403 page.
+fn checked_form(user: &CurrentUser, body: &[u8]) -> Result<HashMap<String, String>, Message> {
+    let form = form_fields(body).ok_or(Message::BadForm)?;
     if csrf::matches(&user.csrf_token, form.get(csrf::FIELD).map(String::as_str)) {
         Ok(form)
     } else {
         tracing::warn!(username = %user.user.username, "CSRF token mismatch");
-        Err(forbidden(locale))
+        Err(Message::Csrf)
+    }
+}
+
+fn refusal(which: Message, locale: Locale) -> HttpResponse {
+    match which {
+        Message::BadForm => message(locale, StatusCode::BAD_REQUEST, Message::BadForm, None),
+        _ => forbidden(locale),
     }
 }
 
@@ -219,8 +223,8 @@ async fn logout(
     body: web::Bytes,
 ) -> HttpResponse {
     let locale = query.locale();
-    if let Err(res) = checked_form(&user, &body, locale) {
-        return res;
+    if let Err(which) = checked_form(&user, &body) {
+        return refusal(which, locale);
     }
     let hash = user.session_hash.clone();
     if let Err(e) = state.db.run_write(move |c| store::sessions::delete(c, &hash)).await {
@@ -273,9 +277,9 @@ async fn change_password(
 ) -> HttpResponse {
     let locale = query.locale();
     let ui = StaffText::for_locale(locale);
-    let mut form = match checked_form(&user, &body, locale) {
+    let mut form = match checked_form(&user, &body) {
         Ok(f) => f,
-        Err(res) => return res,
+        Err(which) => return refusal(which, locale),
     };
     // Guessing the current password through a stolen session is throttled like login.
     if let Err(r) = state.limits.check_login_account(&user.user.username) {
@@ -284,7 +288,8 @@ async fn change_password(
     let current = form.remove("current").unwrap_or_default();
     let new = form.remove("new").unwrap_or_default();
     let confirm = form.remove("confirm").unwrap_or_default();
-    let refuse = |text: String| render(&password_page(&user, locale, Some(text), false), StatusCode::UNPROCESSABLE_ENTITY);
+    let refuse =
+        |text: String| render(&password_page(&user, locale, Some(text), false), StatusCode::UNPROCESSABLE_ENTITY);
     if !password::verify_or_dummy(current, Some(user.user.password_hash.clone())).await {
         return refuse(ui.wrong_current.to_owned());
     }
@@ -302,10 +307,8 @@ async fn change_password(
         }
     };
     let user_id = user.user.id.clone();
-    let stored: Result<(), StoreError> = state
-        .db
-        .run_write(move |c| store::users::set_password(c, &user_id, &hash))
-        .await;
+    let stored: Result<(), StoreError> =
+        state.db.run_write(move |c| store::users::set_password(c, &user_id, &hash)).await;
     if let Err(e) = stored {
         return failure(e, locale);
     }

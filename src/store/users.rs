@@ -31,8 +31,11 @@ pub(crate) const USER_COLUMNS: (
     users::disabled,
 ) = (users::id, users::username, users::password_hash, users::role, users::agency_code, users::disabled);
 
-pub(crate) fn from_row((id, username, password_hash, role, agency_code, disabled): UserRow) -> Result<User, StoreError> {
-    let role = Role::parse(&role).ok_or_else(|| StoreError::Rejected(format!("user {username}: unknown role `{role}`")))?;
+pub(crate) fn from_row(
+    (id, username, password_hash, role, agency_code, disabled): UserRow,
+) -> Result<User, StoreError> {
+    let role =
+        Role::parse(&role).ok_or_else(|| StoreError::Rejected(format!("user {username}: unknown role `{role}`")))?;
     Ok(User { id, username, password_hash, role, agency_code, disabled })
 }
 
@@ -101,11 +104,8 @@ pub fn set_role(conn: &mut DbConn, username: &str, role: Role, agency_code: Opti
 pub fn disable(conn: &mut DbConn, username: &str) -> Result<bool, StoreError> {
     let username = normalize(username);
     conn.transaction(|conn| {
-        let Some(id) = users::table
-            .filter(users::username.eq(&username))
-            .select(users::id)
-            .first::<String>(conn)
-            .optional()?
+        let Some(id) =
+            users::table.filter(users::username.eq(&username)).select(users::id).first::<String>(conn).optional()?
         else {
             return Ok(false);
         };

@@ -15,5 +15,6 @@ mod health;
 mod invitations;
 mod migrations;
 mod qr;
+mod staff;
 mod submit;
 mod survey_api;
