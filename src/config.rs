@@ -345,6 +345,17 @@ mod tests {
     }
 
     #[test]
+    fn session_settings_and_https() {
+        let s = Settings::load_with(None, env(&[("SIPAS_SESSION_IDLE_MINUTES", "15")])).unwrap();
+        assert_eq!((s.session_idle_minutes, s.session_max_hours), (15, 12));
+        assert!(!s.is_https());
+        let err = Settings::load_with(None, env(&[("SIPAS_SESSION_MAX_HOURS", "0")])).unwrap_err().to_string();
+        assert!(err.contains("session_max_hours"), "{err}");
+        let s = Settings::load_with(None, env(&[("SIPAS_PUBLIC_URL", "https://khaosat.hanoi.gov.vn")])).unwrap();
+        assert!(s.is_https(), "cookies get Secure behind https");
+    }
+
+    #[test]
     fn public_url_from_bind() {
         let s = Settings::default();
         assert_eq!(s.resolved_public_url("127.0.0.1:8080".parse().unwrap()), "http://127.0.0.1:8080");

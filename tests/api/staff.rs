@@ -190,6 +190,18 @@ async fn expired_sessions_send_pages_to_login() {
     assert_eq!(res.headers()[LOCATION], "/login");
     let count: i64 = sessions::table.count().get_result(&mut **app.db.get().unwrap()).unwrap();
     assert_eq!(count, 0, "the expired session is deleted");
+
+    // Idle sessions: refused, and swept by the periodic clean-up.
+    login(&app, &c, "lan").await;
+    let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(31);
+    diesel::update(sessions::table)
+        .set(sessions::last_seen_at.eq(long_ago))
+        .execute(&mut **app.db.get().unwrap())
+        .unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    let idle_since = now - chrono::Duration::minutes(30);
+    assert_eq!(sipas::store::sessions::delete_stale(&mut app.db.get().unwrap(), now, idle_since).unwrap(), 1);
+    assert_eq!(c.get(app.url("/staff")).send().await.unwrap().status(), 303);
 }
 
 #[tokio::test]
