@@ -224,7 +224,12 @@ fn settings_for(db: &BenchDb, pool_size: u32) -> Settings {
         survey_dir: manifest_dir().join("survey-definitions"),
         secret_key: Some(SECRET.into()),
         // Far above what the benchmark sends, so the limiters only cost their lookups.
-        rate_limits: RateLimits { per_token: 1_000_000, per_api_key: 1_000_000, per_ip: 1_000_000_000 },
+        rate_limits: RateLimits {
+            per_token: 1_000_000,
+            per_api_key: 1_000_000,
+            per_ip: 1_000_000_000,
+            ..RateLimits::default()
+        },
         db_pool_size: pool_size,
         ..Settings::default()
     }

@@ -1,5 +1,5 @@
-//! The command line: `sipas [serve] | migrate | check-definitions | api-key | import-agencies |
-//! verify-aggregates`.
+//! The command line: `sipas [serve] | migrate | check-definitions | api-key | user |
+//! import-agencies | verify-aggregates`.
 //! Command output goes to stdout (keys alone on their line, for scripts); logs to stderr.
 
 use std::collections::HashSet;
@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+use crate::auth::{password, Role};
 use crate::config::Settings;
+use crate::domain::Locale;
 use crate::startup::{self, Application};
 use crate::store::api_keys::Scope;
 use crate::{reference, store, surveys};
@@ -41,6 +43,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Load or update agencies from a reference file (see reference-data/README.md).
     ImportAgencies { file: PathBuf },
     /// Recompute the answer and response counters from the raw answers and report any
@@ -78,6 +83,39 @@ pub enum ApiKeyCommand {
     },
     /// Revoke a key by its id.
     Revoke { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account. Without --password-stdin a password is generated and printed
+    /// alone on stdout.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// admin, city_viewer, analyst, agency_manager or agency_viewer.
+        #[arg(long)]
+        role: String,
+        /// The agency (and its subtree) of agency_manager and agency_viewer.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change an account's role (and agency binding).
+    SetRole {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        agency: Option<String>,
+    },
+    /// Disable an account and end its sessions at once.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 /// Where the sample agencies live (relative to the working directory).
@@ -130,6 +168,7 @@ pub fn run() -> anyhow::Result<()> {
                 anyhow::bail!("no active API key with id `{id}`")
             }
         }
+        Command::User(cmd) => user_command(&settings, cmd, &mut std::io::stdin().lock(), &mut std::io::stdout().lock()),
         Command::ImportAgencies { file } => {
             let (db, _) = startup::prepare(&settings)?;
             let summary = import_agencies(&db, &file)?;
@@ -165,6 +204,73 @@ fn verify_aggregates(conn: &mut crate::db::DbConn, rebuild: bool) -> anyhow::Res
         "{} aggregate counter(s) differ from the raw answers; `sipas verify-aggregates --rebuild` rewrites them",
         differences.len()
     )
+}
+
+/// Parses `--role` and checks `--agency` against it and the agency table.
+fn role_and_agency(conn: &mut crate::db::DbConn, role: &str, agency: Option<&str>) -> anyhow::Result<Role> {
+    let parsed = Role::parse(role).with_context(|| {
+        format!("--role: unknown role `{role}`; expected one of {}", crate::auth::role::role_codes())
+    })?;
+    parsed.check_agency(agency).map_err(anyhow::Error::msg)?;
+    if let Some(code) = agency {
+        if store::agencies::find(conn, code)?.is_none() {
+            anyhow::bail!("--agency: unknown agency `{code}` (import agencies first)");
+        }
+    }
+    Ok(parsed)
+}
+
+/// Runs a `sipas user …` command, reading a password from `input` and writing command
+/// output (a generated password, alone on its line) to `out`; notes go to stderr.
+pub fn user_command(
+    settings: &Settings,
+    cmd: UserCommand,
+    input: &mut dyn std::io::BufRead,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    match cmd {
+        UserCommand::Create { username, role, agency, password_stdin } => {
+            let username = store::users::normalize(&username);
+            store::users::check_username(&username).map_err(anyhow::Error::msg)?;
+            let (db, _) = startup::prepare(settings)?;
+            let mut conn = db.get()?;
+            let role = role_and_agency(&mut conn, &role, agency.as_deref())?;
+            let (pw, generated) = if password_stdin {
+                let mut line = String::new();
+                input.read_line(&mut line).context("cannot read the password from stdin")?;
+                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                (password::generate()?, true)
+            };
+            password::check_policy(&username, &pw)
+                .map_err(|e| anyhow::anyhow!("password: {}", e.message(Locale::En)))?;
+            let hash = password::hash_blocking(&pw)?;
+            store::users::create(&mut conn, &username, &hash, role, agency.as_deref())?;
+            eprintln!("created user {username} ({})", role.code());
+            if generated {
+                writeln!(out, "{pw}")?;
+            }
+            Ok(())
+        }
+        UserCommand::SetRole { username, role, agency } => {
+            let (db, _) = startup::prepare(settings)?;
+            let mut conn = db.get()?;
+            let role = role_and_agency(&mut conn, &role, agency.as_deref())?;
+            if !store::users::set_role(&mut conn, &username, role, agency.as_deref())? {
+                anyhow::bail!("--username: no user `{}`", store::users::normalize(&username));
+            }
+            writeln!(out, "{} is now {}", store::users::normalize(&username), role.code())?;
+            Ok(())
+        }
+        UserCommand::Disable { username } => {
+            let (db, _) = startup::prepare(settings)?;
+            if !store::users::disable(&mut *db.get()?, &username)? {
+                anyhow::bail!("--username: no user `{}`", store::users::normalize(&username));
+            }
+            writeln!(out, "disabled {} and ended their sessions", store::users::normalize(&username))?;
+            Ok(())
+        }
+    }
 }
 
 /// Reads, checks and stores an agency file.

@@ -38,6 +38,10 @@ pub struct Settings {
     pub trust_proxy_headers: bool,
     /// `text` or `json` log lines.
     pub log_format: LogFormat,
+    /// Minutes without a request after which a staff session ends.
+    pub session_idle_minutes: u32,
+    /// Hours after login after which a staff session ends, however active.
+    pub session_max_hours: u32,
 }
 
 /// Requests allowed per minute, each with a burst of a quarter of that (at least 5).
@@ -51,11 +55,15 @@ pub struct RateLimits {
     /// Per client address, deliberately loose: a one-stop centre puts many citizens
     /// behind one Wi-Fi address.
     pub per_ip: u32,
+    /// Staff login attempts per account (and password-change attempts per account).
+    pub login_per_account: u32,
+    /// Staff login attempts per client address.
+    pub login_per_ip: u32,
 }
 
 impl Default for RateLimits {
     fn default() -> Self {
-        RateLimits { per_token: 60, per_api_key: 6_000, per_ip: 1_200 }
+        RateLimits { per_token: 60, per_api_key: 6_000, per_ip: 1_200, login_per_account: 5, login_per_ip: 30 }
     }
 }
 
@@ -88,6 +96,8 @@ impl Default for Settings {
             max_body_bytes: 64 * 1024,
             trust_proxy_headers: false,
             log_format: LogFormat::Text,
+            session_idle_minutes: 30,
+            session_max_hours: 12,
         }
     }
 }
@@ -121,6 +131,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SIPAS_RATE_PER_TOKEN", "rate_limits.per_token"),
     ("SIPAS_RATE_PER_API_KEY", "rate_limits.per_api_key"),
     ("SIPAS_RATE_PER_IP", "rate_limits.per_ip"),
+    ("SIPAS_RATE_LOGIN_PER_ACCOUNT", "rate_limits.login_per_account"),
+    ("SIPAS_RATE_LOGIN_PER_IP", "rate_limits.login_per_ip"),
+    ("SIPAS_SESSION_IDLE_MINUTES", "session_idle_minutes"),
+    ("SIPAS_SESSION_MAX_HOURS", "session_max_hours"),
     ("SIPAS_MAX_BODY_BYTES", "max_body_bytes"),
     ("SIPAS_LOG_FORMAT", "log_format (text|json)"),
     ("SIPAS_TRUST_PROXY_HEADERS", "trust_proxy_headers (true|false)"),
@@ -173,6 +187,10 @@ impl Settings {
                 "SIPAS_RATE_PER_TOKEN" => self.rate_limits.per_token = num(var, &v)?,
                 "SIPAS_RATE_PER_API_KEY" => self.rate_limits.per_api_key = num(var, &v)?,
                 "SIPAS_RATE_PER_IP" => self.rate_limits.per_ip = num(var, &v)?,
+                "SIPAS_RATE_LOGIN_PER_ACCOUNT" => self.rate_limits.login_per_account = num(var, &v)?,
+                "SIPAS_RATE_LOGIN_PER_IP" => self.rate_limits.login_per_ip = num(var, &v)?,
+                "SIPAS_SESSION_IDLE_MINUTES" => self.session_idle_minutes = num(var, &v)?,
+                "SIPAS_SESSION_MAX_HOURS" => self.session_max_hours = num(var, &v)?,
                 "SIPAS_MAX_BODY_BYTES" => self.max_body_bytes = num(var, &v)?,
                 "SIPAS_TRUST_PROXY_HEADERS" => {
                     self.trust_proxy_headers = match v.trim() {
@@ -217,8 +235,14 @@ impl Settings {
             return invalid("max_body_bytes", "must be at least 1024");
         }
         let r = &self.rate_limits;
-        if r.per_token == 0 || r.per_api_key == 0 || r.per_ip == 0 {
+        if r.per_token == 0 || r.per_api_key == 0 || r.per_ip == 0 || r.login_per_account == 0 || r.login_per_ip == 0 {
             return invalid("rate_limits", "every limit must be at least 1 per minute");
+        }
+        if self.session_idle_minutes == 0 || self.session_idle_minutes > 24 * 60 {
+            return invalid("session_idle_minutes", "must be between 1 and 1440");
+        }
+        if self.session_max_hours == 0 || self.session_max_hours > 24 * 7 {
+            return invalid("session_max_hours", "must be between 1 and 168");
         }
         if let Some(key) = &self.secret_key {
             if key.len() < 32 {
@@ -236,6 +260,11 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// Whether links are served over HTTPS, so cookies must be `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
     }
 
     /// The survey id for invitations of `field` that name none.
@@ -313,6 +342,17 @@ mod tests {
         let s = Settings::load_with(None, env(&[("SIPAS_DEFAULT_SURVEYS", "health=health-public")])).unwrap();
         assert_eq!(s.default_survey_for(crate::domain::Field::Health), "health-public");
         assert_eq!(s.default_survey_for(crate::domain::Field::Land), "sipas-dossier");
+    }
+
+    #[test]
+    fn session_settings_and_https() {
+        let s = Settings::load_with(None, env(&[("SIPAS_SESSION_IDLE_MINUTES", "15")])).unwrap();
+        assert_eq!((s.session_idle_minutes, s.session_max_hours), (15, 12));
+        assert!(!s.is_https());
+        let err = Settings::load_with(None, env(&[("SIPAS_SESSION_MAX_HOURS", "0")])).unwrap_err().to_string();
+        assert!(err.contains("session_max_hours"), "{err}");
+        let s = Settings::load_with(None, env(&[("SIPAS_PUBLIC_URL", "https://khaosat.hanoi.gov.vn")])).unwrap();
+        assert!(s.is_https(), "cookies get Secure behind https");
     }
 
     #[test]

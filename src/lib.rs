@@ -9,9 +9,10 @@
 //! - [`db`]: the PostgreSQL/SQLite connection, pool, schema and migrations.
 //! - [`domain`]: pure types shared by all of the above.
 //!
-//! Beside them: [`charts`] (SVG/PNG charts from plain data), [`config`] (settings), [`reference`] (agency files), [`qr`],
+//! Beside them: [`auth`] (staff roles, passwords, sessions, CSRF), [`charts`] (SVG/PNG charts from plain data), [`config`] (settings), [`reference`] (agency files), [`qr`],
 //! [`ratelimit`] and [`telemetry`].
 
+pub mod auth;
 pub mod charts;
 pub mod cli;
 pub mod config;

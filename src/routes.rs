@@ -8,6 +8,8 @@ mod health;
 mod invitations;
 mod openapi;
 mod qr;
+mod staff;
+pub mod staff_view;
 mod survey_api;
 pub mod survey_link;
 
@@ -29,6 +31,7 @@ pub fn config(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .configure(invitations::config)
         .configure(qr::config)
         .configure(survey_api::config)
+        .configure(staff::config)
         .configure(|c| citizen::config(c, settings.max_body_bytes));
 }
 

@@ -153,6 +153,11 @@ impl Application {
             loop {
                 tick.tick().await;
                 state.limits.forget_idle();
+                let now = store::now();
+                let idle_since = now - chrono::Duration::minutes(i64::from(state.settings.session_idle_minutes));
+                if let Err(e) = state.db.run_write(move |c| store::sessions::delete_stale(c, now, idle_since)).await {
+                    tracing::warn!(error = %e, "could not remove stale sessions");
+                }
             }
         });
         let result = self.server.await;

@@ -6,7 +6,9 @@ pub mod aggregates;
 pub mod api_keys;
 pub mod invitations;
 pub mod responses;
+pub mod sessions;
 pub mod surveys;
+pub mod users;
 
 use crate::db::DbError;
 

@@ -108,6 +108,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        agency_code -> Nullable<Text>,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        password_changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// Responses per scope × day, kept by `store::responses::submit`; `procedure_code` and
     /// `shard` as in `answer_counts`.
     response_counts (survey_id, day, survey_version, agency_code, field, procedure_code, channel, shard) {
@@ -123,8 +136,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(invitations -> agencies (agency_code));
+diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     agency_successors,
@@ -135,4 +160,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     answers,
     answer_counts,
     response_counts,
+    users,
+    sessions,
 );

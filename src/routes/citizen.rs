@@ -43,7 +43,7 @@ async fn stylesheet() -> HttpResponse {
 }
 
 /// Renders a page with a status; a template failure is logged and becomes a plain 500.
-fn render(page: &impl Template, status: StatusCode) -> HttpResponse {
+pub(super) fn render(page: &impl Template, status: StatusCode) -> HttpResponse {
     match page.render() {
         Ok(html) => HttpResponse::build(status)
             .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
@@ -195,7 +195,7 @@ fn bad_form(locale: Locale) -> HttpResponse {
 
 /// Decodes `application/x-www-form-urlencoded`, refusing invalid UTF-8 instead of
 /// silently replacing characters in a citizen's comment.
-fn parse_form(body: &[u8]) -> Option<Vec<(String, String)>> {
+pub(super) fn parse_form(body: &[u8]) -> Option<Vec<(String, String)>> {
     let decode = |s: &[u8]| -> Option<String> {
         let plus_as_space: Vec<u8> = s.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
         percent_encoding::percent_decode(&plus_as_space).decode_utf8().ok().map(|c| c.into_owned())

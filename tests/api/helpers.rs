@@ -68,7 +68,13 @@ pub fn test_settings(db: &TestDb) -> Settings {
         bind: "127.0.0.1:0".into(),
         survey_dir: manifest_dir().join("survey-definitions"),
         secret_key: Some("test-secret-key-that-is-long-enough-0123456789".into()),
-        rate_limits: RateLimits { per_token: 10_000, per_api_key: 100_000, per_ip: 100_000 },
+        rate_limits: RateLimits {
+            per_token: 10_000,
+            per_api_key: 100_000,
+            per_ip: 100_000,
+            login_per_account: 1_000,
+            login_per_ip: 1_000,
+        },
         db_timeout_secs: 2,
         ..Settings::default()
     }

@@ -16,5 +16,6 @@ mod health;
 mod invitations;
 mod migrations;
 mod qr;
+mod staff;
 mod submit;
 mod survey_api;
