@@ -183,6 +183,8 @@ pub fn run() -> anyhow::Result<()> {
 }
 
 /// `sipas verify-aggregates [--rebuild]`: prints the result on stdout; differences are an error.
+/// Without `--rebuild`, folds every pending response first (what verify compares is the
+/// counters against the folded responses).
 fn verify_aggregates(conn: &mut crate::db::DbConn, rebuild: bool) -> anyhow::Result<()> {
     use store::aggregates;
     if rebuild {
@@ -190,6 +192,15 @@ fn verify_aggregates(conn: &mut crate::db::DbConn, rebuild: bool) -> anyhow::Res
         println!("aggregates rebuilt from raw answers: {answers} answer counters, {responses} response counters");
         return Ok(());
     }
+    let mut folded = 0;
+    loop {
+        let n = aggregates::fold_pending(conn, aggregates::FOLD_BATCH)?;
+        if n == 0 {
+            break;
+        }
+        folded += n;
+    }
+    println!("{folded} pending response(s) folded into the counters");
     let differences = aggregates::verify(conn)?;
     if differences.is_empty() {
         let (answers, responses) =

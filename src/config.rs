@@ -42,6 +42,10 @@ pub struct Settings {
     pub session_idle_minutes: u32,
     /// Hours after login after which a staff session ends, however active.
     pub session_max_hours: u32,
+    /// Milliseconds between two runs of the background folder, which adds new responses to the
+    /// aggregate counters (`store::aggregates::fold_pending`); 0 turns it off (then only
+    /// `sipas verify-aggregates` folds).
+    pub aggregate_fold_interval_ms: u64,
 }
 
 /// Requests allowed per minute, each with a burst of a quarter of that (at least 5).
@@ -98,6 +102,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             session_idle_minutes: 30,
             session_max_hours: 12,
+            aggregate_fold_interval_ms: 1000,
         }
     }
 }
@@ -135,6 +140,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SIPAS_RATE_LOGIN_PER_IP", "rate_limits.login_per_ip"),
     ("SIPAS_SESSION_IDLE_MINUTES", "session_idle_minutes"),
     ("SIPAS_SESSION_MAX_HOURS", "session_max_hours"),
+    ("SIPAS_AGGREGATE_FOLD_INTERVAL_MS", "aggregate_fold_interval_ms"),
     ("SIPAS_MAX_BODY_BYTES", "max_body_bytes"),
     ("SIPAS_LOG_FORMAT", "log_format (text|json)"),
     ("SIPAS_TRUST_PROXY_HEADERS", "trust_proxy_headers (true|false)"),
@@ -191,6 +197,7 @@ impl Settings {
                 "SIPAS_RATE_LOGIN_PER_IP" => self.rate_limits.login_per_ip = num(var, &v)?,
                 "SIPAS_SESSION_IDLE_MINUTES" => self.session_idle_minutes = num(var, &v)?,
                 "SIPAS_SESSION_MAX_HOURS" => self.session_max_hours = num(var, &v)?,
+                "SIPAS_AGGREGATE_FOLD_INTERVAL_MS" => self.aggregate_fold_interval_ms = num(var, &v)?,
                 "SIPAS_MAX_BODY_BYTES" => self.max_body_bytes = num(var, &v)?,
                 "SIPAS_TRUST_PROXY_HEADERS" => {
                     self.trust_proxy_headers = match v.trim() {
@@ -243,6 +250,9 @@ impl Settings {
         }
         if self.session_max_hours == 0 || self.session_max_hours > 24 * 7 {
             return invalid("session_max_hours", "must be between 1 and 168");
+        }
+        if self.aggregate_fold_interval_ms > 3_600_000 {
+            return invalid("aggregate_fold_interval_ms", "must be at most 3600000 (one hour); 0 turns folding off");
         }
         if let Some(key) = &self.secret_key {
             if key.len() < 32 {
@@ -348,6 +358,10 @@ mod tests {
     fn session_settings_and_https() {
         let s = Settings::load_with(None, env(&[("SIPAS_SESSION_IDLE_MINUTES", "15")])).unwrap();
         assert_eq!((s.session_idle_minutes, s.session_max_hours), (15, 12));
+        assert_eq!(s.aggregate_fold_interval_ms, 1000);
+        let s = Settings::load_with(None, env(&[("SIPAS_AGGREGATE_FOLD_INTERVAL_MS", "250")])).unwrap();
+        assert_eq!(s.aggregate_fold_interval_ms, 250);
+        assert!(Settings::load_with(None, env(&[("SIPAS_AGGREGATE_FOLD_INTERVAL_MS", "soon")])).is_err());
         assert!(!s.is_https());
         let err = Settings::load_with(None, env(&[("SIPAS_SESSION_MAX_HOURS", "0")])).unwrap_err().to_string();
         assert!(err.contains("session_max_hours"), "{err}");

@@ -160,8 +160,49 @@ impl Application {
                 }
             }
         });
+        let folder = spawn_folder(self.state.clone());
         let result = self.server.await;
         forget.abort();
+        if let Some(folder) = folder {
+            folder.abort();
+        }
         result
     }
+}
+
+/// The background folder: every `aggregate_fold_interval_ms`, folds pending responses into the
+/// aggregate counters in batches of [`store::aggregates::FOLD_BATCH`] until a batch comes back
+/// short. An error is logged and retried at the next tick; it never stops the server. `None`
+/// when the interval is 0 (folding off).
+fn spawn_folder(state: web::Data<AppState>) -> Option<tokio::task::JoinHandle<()>> {
+    use store::aggregates::{fold_pending, FOLD_BATCH};
+    let every = state.settings.aggregate_fold_interval_ms;
+    if every == 0 {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(every));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let mut total = 0;
+            loop {
+                match state.db.run_write(|c| fold_pending(c, FOLD_BATCH)).await {
+                    Ok(n) => {
+                        total += n;
+                        if n < FOLD_BATCH {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not fold responses into the aggregate counters");
+                        break;
+                    }
+                }
+            }
+            if total > 0 {
+                tracing::debug!(folded = total, "responses folded into the aggregate counters");
+            }
+        }
+    }))
 }

@@ -77,6 +77,8 @@ diesel::table! {
         age_group -> Nullable<Text>,
         education -> Nullable<Text>,
         occupation -> Nullable<Text>,
+        /// Whether `store::aggregates::fold_pending` has added it to the counters yet.
+        folded -> Bool,
     }
 }
 
@@ -89,9 +91,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Answers per scope × day × item × value, kept by `store::responses::submit`.
-    /// `procedure_code` is `''` for none and `value` is `0` for "not applicable" (key columns
-    /// cannot be NULL); a count is the sum over its `shard`s. See the `answer_counts` migration.
+    /// Answers per scope × day × item × value of the folded responses, kept by
+    /// `store::aggregates::fold_pending`. `procedure_code` is `''` for none and `value` is `0`
+    /// for "not applicable" (key columns cannot be NULL); a count is the sum over its `shard`s
+    /// (written as 0). See the `answer_counts` migration.
     answer_counts (survey_id, day, survey_version, agency_code, field, procedure_code, channel, item_id, value, shard) {
         survey_id -> Text,
         day -> Date,
@@ -121,7 +124,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Responses per scope × day, kept by `store::responses::submit`; `procedure_code` and
+    /// Folded responses per scope × day, kept by `store::aggregates::fold_pending`; `procedure_code` and
     /// `shard` as in `answer_counts`.
     response_counts (survey_id, day, survey_version, agency_code, field, procedure_code, channel, shard) {
         survey_id -> Text,

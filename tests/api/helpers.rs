@@ -76,6 +76,8 @@ pub fn test_settings(db: &TestDb) -> Settings {
             login_per_ip: 1_000,
         },
         db_timeout_secs: 2,
+        // Tests fold by hand (`store::aggregates::fold_pending`), so counters change only then.
+        aggregate_fold_interval_ms: 0,
         ..Settings::default()
     }
 }
