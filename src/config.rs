@@ -102,7 +102,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             session_idle_minutes: 30,
             session_max_hours: 12,
-            aggregate_fold_interval_ms: 1000,
+            aggregate_fold_interval_ms: 200,
         }
     }
 }
@@ -358,7 +358,7 @@ mod tests {
     fn session_settings_and_https() {
         let s = Settings::load_with(None, env(&[("SIPAS_SESSION_IDLE_MINUTES", "15")])).unwrap();
         assert_eq!((s.session_idle_minutes, s.session_max_hours), (15, 12));
-        assert_eq!(s.aggregate_fold_interval_ms, 1000);
+        assert_eq!(s.aggregate_fold_interval_ms, 200);
         let s = Settings::load_with(None, env(&[("SIPAS_AGGREGATE_FOLD_INTERVAL_MS", "250")])).unwrap();
         assert_eq!(s.aggregate_fold_interval_ms, 250);
         assert!(Settings::load_with(None, env(&[("SIPAS_AGGREGATE_FOLD_INTERVAL_MS", "soon")])).is_err());
