@@ -225,6 +225,29 @@ impl<'a> Canvas<'a> {
     }
 
     /// The title at the top left, truncated to the width; returns the y below it.
+    /// The end of a horizontal-bar chart: the dashed target line with its label, the value
+    /// labels (drawn last, on white, so the target line never crosses them) and the baseline.
+    #[allow(clippy::too_many_arguments)]
+    pub fn finish_bars(
+        self,
+        scale: &Scale,
+        target: f64,
+        target_label: &str,
+        values: Vec<(String, i32, i32, RGBColor)>,
+        x0: i32,
+        top: i32,
+        bottom: i32,
+    ) -> Result<(), ChartError> {
+        let xt = scale.at(target);
+        self.dashed((xt, top - 6), (xt, bottom), TARGET, 2)?;
+        self.text(target_label, xt, top - 14, SMALL, TARGET, Align::Center)?;
+        for (text, x, y, color) in values {
+            self.boxed_text(&text, x, y, SMALL, color)?;
+        }
+        self.line((x0, top), (x0, bottom), INK, 1)?;
+        self.finish()
+    }
+
     pub fn title(&self, title: &str) -> Result<i32, ChartError> {
         let max = f64::from(self.width - 2 * PAD);
         self.text(&truncate(title, TITLE, max), PAD, PAD + 12, TITLE, INK, Align::Left)?;

@@ -2,7 +2,7 @@
 
 use super::canvas::{
     empty_chart, label_column, percent_axis, truncate, Align, Canvas, Scale, Swatch, BLUE, INK, LABEL, MUTED, ORANGE,
-    PAD, SMALL, TARGET,
+    PAD, TARGET,
 };
 use super::{ChartError, ChartText};
 
@@ -57,14 +57,7 @@ pub fn profile_svg(
                 }
             }
         }
-        let xt = scale.at(target);
-        canvas.dashed((xt, top - 6), (xt, bottom), TARGET, 2)?;
-        canvas.text(&labels.target_label(target), xt, top - 14, SMALL, TARGET, Align::Center)?;
-        for (text, x, y, color) in values {
-            canvas.boxed_text(&text, x, y, SMALL, color)?;
-        }
-        canvas.line((x0, top), (x0, bottom), INK, 1)?;
-        canvas.finish()?;
+        canvas.finish_bars(&scale, target, &labels.target_label(target), values, x0, top, bottom)?;
     }
     Ok(svg)
 }

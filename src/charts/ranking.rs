@@ -102,14 +102,7 @@ pub fn ranking_svg(title: &str, bars: &[Bar], target: f64, labels: &ChartText) -
             values.push((value, end + 6, cy, color));
         }
 
-        let xt = scale.at(target);
-        canvas.dashed((xt, top - 6), (xt, bottom), TARGET, 2)?;
-        canvas.text(&labels.target_label(target), xt, top - 14, SMALL, TARGET, Align::Center)?;
-        for (text, x, y, color) in values {
-            canvas.boxed_text(&text, x, y, SMALL, color)?;
-        }
-        canvas.line((x0, top), (x0, bottom), INK, 1)?;
-        canvas.finish()?;
+        canvas.finish_bars(&scale, target, &labels.target_label(target), values, x0, top, bottom)?;
     }
     Ok(svg)
 }
