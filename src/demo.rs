@@ -32,7 +32,7 @@ pub fn prepare(state: &AppState) -> anyhow::Result<()> {
     for (n, (survey, agency, field, channel)) in DEMO_LINKS.iter().enumerate() {
         let Some(def) = state.surveys.latest(survey) else { continue };
         let agency = match *agency {
-            "" => first_agency_of_kind(&mut conn, if *field == "education" { "school" } else { "hospital" })?,
+            "" => store::agencies::first_of_kind(&mut conn, if *field == "education" { "school" } else { "hospital" })?,
             code => Some(code.to_owned()),
         };
         let Some(agency) = agency else { continue };
@@ -71,8 +71,4 @@ pub fn prepare(state: &AppState) -> anyhow::Result<()> {
         now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     );
     Ok(())
-}
-
-fn first_agency_of_kind(conn: &mut crate::db::DbConn, kind: &str) -> anyhow::Result<Option<String>> {
-    Ok(store::agencies::first_of_kind(conn, kind)?)
 }

@@ -1,8 +1,6 @@
 //! CSRF protection: each session has a random secret; every staff form carries it in a
 //! hidden field named [`FIELD`], and every POST compares it in constant time.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use subtle::ConstantTimeEq as _;
 
 /// The form field that carries the token.
@@ -10,9 +8,7 @@ pub const FIELD: &str = "csrf";
 
 /// A fresh random token (256 bits, URL-safe).
 pub fn new_token() -> Result<String, getrandom::Error> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    crate::domain::token::random_secret()
 }
 
 /// Whether the submitted token equals the expected one, without leaking where they differ.

@@ -8,11 +8,8 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-use sha2::{Digest, Sha256};
 
-use crate::domain::token::hex;
+use crate::domain::token::{random_secret, sha256_hex};
 use crate::domain::Locale;
 use crate::routes::ApiError;
 use crate::startup::AppState;
@@ -28,16 +25,14 @@ const TOUCH_EVERY_SECS: i64 = 30;
 
 /// The stored form of a session token.
 pub fn hash_token(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+    sha256_hex(token)
 }
 
 fn random_token() -> Result<String, ApiError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| {
+    random_secret().map_err(|e| {
         tracing::error!(error = %e, "no randomness available");
         ApiError::Internal
-    })?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    })
 }
 
 /// A cookie with the security attributes every auth cookie shares.

@@ -48,13 +48,26 @@ impl InvitationToken {
     }
 
     pub fn hash(&self) -> TokenHash {
-        TokenHash(hex(&Sha256::digest(self.0.as_bytes())))
+        TokenHash(sha256_hex(&self.0))
     }
 }
 
 /// The only form of a token that is stored: lowercase hex SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TokenHash(pub String);
+
+/// The stored form of every bearer secret (survey-link tokens, API keys, session tokens):
+/// lowercase hex SHA-256. These secrets carry ≥ 128 random bits, so a slow hash adds nothing.
+pub fn sha256_hex(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// A fresh random secret of 256 bits, base64url without padding (43 characters).
+pub fn random_secret() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
 
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {

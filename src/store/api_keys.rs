@@ -1,15 +1,12 @@
 //! API keys for machine clients. A key is shown once at creation; only its SHA-256 is
 //! stored (keys carry 256 random bits, so a slow password hash would add nothing).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use diesel::prelude::*;
-use sha2::{Digest, Sha256};
 
 use super::StoreError;
 use crate::db::schema::api_keys;
 use crate::db::DbConn;
-use crate::domain::token::hex;
+use crate::domain::token::{random_secret, sha256_hex};
 
 /// What a key may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +48,7 @@ pub struct ApiKey {
 const PREFIX: &str = "sipas_";
 
 fn hash_key(key: &str) -> String {
-    hex(&Sha256::digest(key.as_bytes()))
+    sha256_hex(key)
 }
 
 /// Creates a key and returns it in clear text together with its id.
@@ -61,9 +58,8 @@ pub fn create(
     scope: Scope,
     agency_code: Option<&str>,
 ) -> Result<(String, String), StoreError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| StoreError::Rejected(format!("no randomness available: {e}")))?;
-    let key = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
+    let secret = random_secret().map_err(|e| StoreError::Rejected(format!("no randomness available: {e}")))?;
+    let key = format!("{PREFIX}{secret}");
     let id = super::new_id();
     diesel::insert_into(api_keys::table)
         .values((

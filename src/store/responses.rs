@@ -76,18 +76,17 @@ pub fn submit(
                 Some(InvitationState::Expired | InvitationState::Open) => SubmitOutcome::Expired,
             });
         }
-        let scope = invitation;
         let id = super::new_id();
         let p = &response.profile;
         diesel::insert_into(responses::table)
             .values((
                 responses::id.eq(&id),
-                responses::survey_id.eq(&scope.survey_id),
-                responses::survey_version.eq(scope.survey_version),
-                responses::agency_code.eq(&scope.agency_code),
-                responses::field.eq(&scope.field),
-                responses::procedure_code.eq(&scope.procedure_code),
-                responses::channel.eq(&scope.channel),
+                responses::survey_id.eq(&invitation.survey_id),
+                responses::survey_version.eq(invitation.survey_version),
+                responses::agency_code.eq(&invitation.agency_code),
+                responses::field.eq(&invitation.field),
+                responses::procedure_code.eq(&invitation.procedure_code),
+                responses::channel.eq(&invitation.channel),
                 responses::submitted_on.eq(response.submitted_on),
                 responses::locale.eq(&response.locale),
                 responses::comment.eq(&response.comment),
