@@ -188,8 +188,8 @@ pub fn run() -> anyhow::Result<()> {
 fn verify_aggregates(conn: &mut crate::db::DbConn, rebuild: bool) -> anyhow::Result<()> {
     use store::aggregates;
     if rebuild {
-        let (answers, responses) = aggregates::rebuild(conn)?;
-        println!("aggregates rebuilt from raw answers: {answers} answer counters, {responses} response counters");
+        let (answers, others) = aggregates::rebuild(conn)?;
+        println!("aggregates rebuilt from raw answers: {answers} answer counters, {others} other counters and totals");
         return Ok(());
     }
     let mut folded = 0;

@@ -5,8 +5,9 @@ mod agency;
 mod codes;
 mod enums;
 mod locale;
-mod time;
+pub mod time;
 pub mod token;
+mod tree;
 
 pub use agency::{Agency, AgencyKind};
 pub use codes::{AgencyCode, CodeError, DossierCode, EmailAddress, ProcedureCode};
@@ -14,3 +15,4 @@ pub use enums::{Channel, Field, UnknownCode};
 pub use locale::Locale;
 pub use time::{hanoi_date, hanoi_offset};
 pub use token::{InvitationToken, TokenHash};
+pub use tree::{AgencyTree, Visibility};

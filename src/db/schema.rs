@@ -150,6 +150,65 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Answers per scope × half-month span × item, one column per value (`n_na` = "not
+    /// applicable"), kept with `answer_counts`. See the `totals` migration.
+    answer_totals (survey_id, span_start, survey_version, agency_code, field, channel, item_id) {
+        survey_id -> Text,
+        span_start -> Date,
+        survey_version -> Integer,
+        agency_code -> Text,
+        field -> Text,
+        channel -> Text,
+        item_id -> Text,
+        n_na -> BigInt,
+        n1 -> BigInt,
+        n2 -> BigInt,
+        n3 -> BigInt,
+        n4 -> BigInt,
+        n5 -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Folded responses per scope × half-month span.
+    response_totals (survey_id, span_start, survey_version, agency_code, field, channel) {
+        survey_id -> Text,
+        span_start -> Date,
+        survey_version -> Integer,
+        agency_code -> Text,
+        field -> Text,
+        channel -> Text,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Invitations per scope × handled day, kept by `store::invitations::create_or_get`.
+    invitation_counts (survey_id, day, survey_version, agency_code, field, channel) {
+        survey_id -> Text,
+        day -> Date,
+        survey_version -> Integer,
+        agency_code -> Text,
+        field -> Text,
+        channel -> Text,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Invitations per scope × half-month span of the handled day.
+    invitation_totals (survey_id, span_start, survey_version, agency_code, field, channel) {
+        survey_id -> Text,
+        span_start -> Date,
+        survey_version -> Integer,
+        agency_code -> Text,
+        field -> Text,
+        channel -> Text,
+        count -> BigInt,
+    }
+}
+
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(invitations -> agencies (agency_code));
 diesel::joinable!(sessions -> users (user_id));
@@ -163,6 +222,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     answers,
     answer_counts,
     response_counts,
+    answer_totals,
+    response_totals,
+    invitation_counts,
+    invitation_totals,
     users,
     sessions,
 );

@@ -21,6 +21,10 @@ use diesel::sql_types::{BigInt, Date, Integer, Text};
 use super::{on_backend, StoreError};
 use crate::db::{Backend, DbConn};
 
+pub mod totals;
+
+use totals::{CellKey, CellTable};
+
 /// The scope and day of a `response_counts` row (also the first part of an answer key).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SliceKey {
@@ -48,6 +52,10 @@ pub struct AnswerKey {
 pub enum CounterKey {
     Response(SliceKey),
     Answer(AnswerKey),
+    /// A row of `response_totals`, `invitation_counts` or `invitation_totals`.
+    Cell(&'static str, CellKey),
+    /// One value column (0 = `n_na`, 1..5) of an `answer_totals` row.
+    AnswerTotal(CellKey, String, usize),
 }
 
 /// A counter whose stored value is not what the raw answers give (0 = no row).
@@ -83,6 +91,11 @@ impl fmt::Display for Difference {
             CounterKey::Answer(k) => {
                 let value = if k.value == 0 { "na".to_owned() } else { k.value.to_string() };
                 write!(f, "answer_counts {} item={} value={value}", k.slice, k.item_id)?
+            }
+            CounterKey::Cell(table, k) => write!(f, "{table} {k}")?,
+            CounterKey::AnswerTotal(k, item, value) => {
+                let column = if *value == 0 { "n_na".to_owned() } else { format!("n{value}") };
+                write!(f, "answer_totals {k} item={item} {column}")?
             }
         }
         write!(f, ": expected {}, stored {}", self.expected, self.stored)
@@ -215,17 +228,45 @@ pub fn verify(conn: &mut DbConn) -> Result<Vec<Difference>, StoreError> {
             diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(conn)?;
         }
         let mut out = Vec::new();
-        let expected = load_slices(conn, &raw_responses(FOLDED))?;
+        let expected_responses = load_slices(conn, &raw_responses(FOLDED))?;
         let stored = response_counters(conn)?;
-        out.extend(compare(expected, stored).into_iter().map(|(k, e, s)| Difference {
+        out.extend(compare(expected_responses.clone(), stored).into_iter().map(|(k, e, s)| Difference {
             key: CounterKey::Response(k),
             expected: e,
             stored: s,
         }));
-        let expected = load_answers(conn, &raw_answers(FOLDED))?;
+        let expected_answers = load_answers(conn, &raw_answers(FOLDED))?;
         let stored = answer_counters(conn)?;
-        out.extend(compare(expected, stored).into_iter().map(|(k, e, s)| Difference {
+        out.extend(compare(expected_answers.clone(), stored).into_iter().map(|(k, e, s)| Difference {
             key: CounterKey::Answer(k),
+            expected: e,
+            stored: s,
+        }));
+        // The totals against the raw answers rolled up in Rust: independent of the SQL that
+        // the folder and `rebuild` use to write them.
+        let cells = |table: CellTable, expected, stored| {
+            compare(expected, stored).into_iter().map(move |(k, e, s)| Difference {
+                key: CounterKey::Cell(table.name(), k),
+                expected: e,
+                stored: s,
+            })
+        };
+        let stored = totals::load_cells(conn, CellTable::ResponseTotals)?;
+        out.extend(cells(CellTable::ResponseTotals, totals::roll_up_responses(&expected_responses), stored));
+        let invitations = totals::raw_invitations(conn)?;
+        let stored = totals::load_cells(conn, CellTable::InvitationCounts)?;
+        out.extend(cells(CellTable::InvitationCounts, invitations.clone(), stored));
+        let stored = totals::load_cells(conn, CellTable::InvitationTotals)?;
+        out.extend(cells(CellTable::InvitationTotals, totals::roll_up_days(&invitations), stored));
+        let flatten = |m: BTreeMap<(CellKey, String), totals::ValueCounts>| {
+            m.into_iter()
+                .flat_map(|((cell, item), n)| (0..6).map(move |v| ((cell.clone(), item.clone(), v), n[v])))
+                .collect::<BTreeMap<_, _>>()
+        };
+        let expected = flatten(totals::roll_up_answers(&expected_answers));
+        let stored = flatten(totals::load_answers(conn)?);
+        out.extend(compare(expected, stored).into_iter().map(|((cell, item, v), e, s)| Difference {
+            key: CounterKey::AnswerTotal(cell, item, v),
             expected: e,
             stored: s,
         }));
@@ -248,9 +289,9 @@ fn compare<K: Ord>(expected: BTreeMap<K, i64>, mut stored: BTreeMap<K, i64>) -> 
     out
 }
 
-/// Rewrites both counter tables from the raw answers of every response and marks every
-/// response folded, in one transaction, one row per key (shard 0); returns the rows written
-/// (answer counters, response counters). On PostgreSQL the counter tables are locked against
+/// Rewrites the counter and total tables from the raw answers of every response (and the
+/// invitations) and marks every response folded, in one transaction, one row per key (shard
+/// 0); returns the rows written (answer counters, every other counter and total). On PostgreSQL the counter tables are locked against
 /// writes first (a folder takes its lock on them before anything else, so the two cannot
 /// deadlock), then one snapshot is read: a response submitted meanwhile is neither counted nor
 /// marked, and the next fold counts it.
@@ -259,7 +300,10 @@ pub fn rebuild(conn: &mut DbConn) -> Result<(usize, usize), StoreError> {
     conn.transaction(|conn| {
         if backend == Backend::Postgres {
             diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(conn)?;
-            diesel::sql_query("LOCK TABLE answer_counts, response_counts IN EXCLUSIVE MODE").execute(conn)?;
+            diesel::sql_query(
+                "LOCK TABLE answer_counts, response_counts, answer_totals, response_totals IN EXCLUSIVE MODE",
+            )
+            .execute(conn)?;
         }
         diesel::sql_query("DELETE FROM answer_counts").execute(conn)?;
         diesel::sql_query("DELETE FROM response_counts").execute(conn)?;
@@ -272,7 +316,8 @@ pub fn rebuild(conn: &mut DbConn) -> Result<(usize, usize), StoreError> {
             diesel::sql_query(format!("INSERT INTO response_counts ({KEY_COLUMNS}, count) {}", raw_responses(ALL)))
                 .execute(conn)?;
         diesel::sql_query("UPDATE responses SET folded = TRUE WHERE NOT folded").execute(conn)?;
-        Ok((answers, responses))
+        let totals = totals::rebuild(conn)?;
+        Ok((answers, responses + totals))
     })
 }
 
@@ -307,7 +352,10 @@ pub fn fold_pending(conn: &mut DbConn, limit: usize) -> Result<usize, StoreError
     conn.transaction(|conn| {
         let ids: Vec<String> = match conn {
             DbConn::Postgresql(c) => {
-                diesel::sql_query("LOCK TABLE answer_counts, response_counts IN ROW EXCLUSIVE MODE").execute(c)?;
+                diesel::sql_query(
+                    "LOCK TABLE answer_counts, response_counts, answer_totals, response_totals IN ROW EXCLUSIVE MODE",
+                )
+                .execute(c)?;
                 diesel::sql_query(
                     "UPDATE responses SET folded = TRUE WHERE id IN (SELECT id FROM responses WHERE NOT folded \
                      ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING id",
@@ -331,6 +379,8 @@ pub fn fold_pending(conn: &mut DbConn, limit: usize) -> Result<usize, StoreError
         let (slices, answers) = batch_sums(conn, &ids)?;
         upsert_answers(conn, &answers)?;
         upsert_responses(conn, &slices)?;
+        totals::add_answers(conn, &totals::roll_up_answers(&answers))?;
+        totals::add_cells(conn, CellTable::ResponseTotals, &totals::roll_up_responses(&slices))?;
         Ok(ids.len())
     })
 }

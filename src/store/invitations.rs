@@ -3,6 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::aggregates::totals::CellKey;
 use super::{on_backend, StoreError};
 use crate::db::schema::invitations;
 use crate::db::DbConn;
@@ -111,17 +112,34 @@ impl Invitation {
 
 /// Inserts the invitation unless one exists for the same agency and dossier; returns the
 /// stored one and whether it was created now. Safe under concurrent calls.
+/// A new invitation is counted in the invitation counters (the response-rate denominator) in
+/// the same transaction.
 pub fn create_or_get(conn: &mut DbConn, new: &NewInvitation) -> Result<(Invitation, bool), StoreError> {
-    let inserted = on_backend!(conn, |c| diesel::insert_into(invitations::table)
-        .values(new)
-        .on_conflict((invitations::agency_code, invitations::dossier_code))
-        .do_nothing()
-        .execute(c))?;
-    let stored = invitations::table
-        .filter(invitations::agency_code.eq(&new.agency_code).and(invitations::dossier_code.eq(&new.dossier_code)))
-        .select(Invitation::as_select())
-        .first(conn)?;
-    Ok((stored, inserted == 1))
+    conn.transaction(|conn| {
+        let inserted = on_backend!(conn, |c| diesel::insert_into(invitations::table)
+            .values(new)
+            .on_conflict((invitations::agency_code, invitations::dossier_code))
+            .do_nothing()
+            .execute(c))?;
+        if inserted == 1 {
+            super::aggregates::totals::add_invitation(
+                conn,
+                CellKey {
+                    survey_id: new.survey_id.clone(),
+                    date: new.handled_on,
+                    survey_version: new.survey_version,
+                    agency_code: new.agency_code.clone(),
+                    field: new.field.clone(),
+                    channel: new.channel.clone(),
+                },
+            )?;
+        }
+        let stored = invitations::table
+            .filter(invitations::agency_code.eq(&new.agency_code).and(invitations::dossier_code.eq(&new.dossier_code)))
+            .select(Invitation::as_select())
+            .first(conn)?;
+        Ok((stored, inserted == 1))
+    })
 }
 
 /// The invitation whose token hashes to `token_hash`.

@@ -151,9 +151,17 @@ async fn verify_reports_tampered_counters_and_rebuild_repairs_them() {
         )
         .execute(&mut **conn)
         .unwrap();
+        // The span totals and the invitation counters are checked too.
+        diesel::sql_query("UPDATE answer_totals SET n4 = n4 + 1 WHERE item_id = 'C1'").execute(&mut **conn).unwrap();
+        diesel::sql_query("DELETE FROM invitation_totals").execute(&mut **conn).unwrap();
     }
     let differences = verify(&app);
-    assert_eq!(differences.len(), 3, "{differences:#?}");
+    assert_eq!(differences.len(), 5, "{differences:#?}");
+    let total = differences.iter().find(|d| matches!(&d.key, CounterKey::AnswerTotal(_, item, 4) if item == "C1"));
+    assert_eq!(total.map(|d| (d.expected, d.stored)), Some((3, 4)), "{differences:#?}");
+    let invitations = differences.iter().find(|d| matches!(&d.key, CounterKey::Cell("invitation_totals", _)));
+    assert_eq!(invitations.map(|d| (d.expected, d.stored)), Some((3, 0)), "{differences:#?}");
+    assert!(invitations.unwrap().to_string().starts_with("invitation_totals survey=sipas-dossier"));
     assert!(matches!(&differences[0].key, CounterKey::Response(_)));
     assert_eq!((differences[0].expected, differences[0].stored), (3, 0), "deleted response counter");
     let by_item = |item: &str| {
@@ -166,8 +174,12 @@ async fn verify_reports_tampered_counters_and_rebuild_repairs_them() {
     assert_eq!(by_item("A1"), Some((0, 2)), "counter without answers");
     assert!(differences[1].to_string().contains("expected"), "{}", differences[1]);
 
-    let (a, r) = aggregates::rebuild(&mut app.db.get().unwrap()).unwrap();
-    assert_eq!((a, r), (answers_before.len(), responses_before.len()));
+    let (a, others) = aggregates::rebuild(&mut app.db.get().unwrap()).unwrap();
+    let totals = scalar(&app, "SELECT COUNT(*) AS n FROM answer_totals")
+        + scalar(&app, "SELECT COUNT(*) AS n FROM response_totals")
+        + scalar(&app, "SELECT COUNT(*) AS n FROM invitation_counts")
+        + scalar(&app, "SELECT COUNT(*) AS n FROM invitation_totals");
+    assert_eq!((a, others), (answers_before.len(), responses_before.len() + totals as usize));
     assert_eq!(verify(&app), vec![]);
     assert_eq!(answer_counters(&app), answers_before);
     assert_eq!(response_counters(&app), responses_before);

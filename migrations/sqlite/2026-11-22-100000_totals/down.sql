@@ -1,0 +1,4 @@
+DROP TABLE invitation_totals;
+DROP TABLE invitation_counts;
+DROP TABLE response_totals;
+DROP TABLE answer_totals;
