@@ -42,6 +42,8 @@ pub struct Settings {
     pub session_idle_minutes: u32,
     /// Hours after login after which a staff session ends, however active.
     pub session_max_hours: u32,
+    /// Figures with fewer valid answers are flagged small-n: shown greyed, left out of rankings.
+    pub small_n: u64,
     /// Milliseconds between two runs of the background folder, which adds new responses to the
     /// aggregate counters (`store::aggregates::fold_pending`); 0 turns it off (then only
     /// `sipas verify-aggregates` folds).
@@ -102,6 +104,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             session_idle_minutes: 30,
             session_max_hours: 12,
+            small_n: crate::indices::DEFAULT_SMALL_N,
             aggregate_fold_interval_ms: 200,
         }
     }
@@ -139,6 +142,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SIPAS_RATE_LOGIN_PER_ACCOUNT", "rate_limits.login_per_account"),
     ("SIPAS_RATE_LOGIN_PER_IP", "rate_limits.login_per_ip"),
     ("SIPAS_SESSION_IDLE_MINUTES", "session_idle_minutes"),
+    ("SIPAS_SMALL_N", "small_n"),
     ("SIPAS_SESSION_MAX_HOURS", "session_max_hours"),
     ("SIPAS_AGGREGATE_FOLD_INTERVAL_MS", "aggregate_fold_interval_ms"),
     ("SIPAS_MAX_BODY_BYTES", "max_body_bytes"),
@@ -196,6 +200,7 @@ impl Settings {
                 "SIPAS_RATE_LOGIN_PER_ACCOUNT" => self.rate_limits.login_per_account = num(var, &v)?,
                 "SIPAS_RATE_LOGIN_PER_IP" => self.rate_limits.login_per_ip = num(var, &v)?,
                 "SIPAS_SESSION_IDLE_MINUTES" => self.session_idle_minutes = num(var, &v)?,
+                "SIPAS_SMALL_N" => self.small_n = num(var, &v)?,
                 "SIPAS_SESSION_MAX_HOURS" => self.session_max_hours = num(var, &v)?,
                 "SIPAS_AGGREGATE_FOLD_INTERVAL_MS" => self.aggregate_fold_interval_ms = num(var, &v)?,
                 "SIPAS_MAX_BODY_BYTES" => self.max_body_bytes = num(var, &v)?,
@@ -244,6 +249,9 @@ impl Settings {
         let r = &self.rate_limits;
         if r.per_token == 0 || r.per_api_key == 0 || r.per_ip == 0 || r.login_per_account == 0 || r.login_per_ip == 0 {
             return invalid("rate_limits", "every limit must be at least 1 per minute");
+        }
+        if self.small_n == 0 || self.small_n > 100_000 {
+            return invalid("small_n", "must be between 1 and 100000");
         }
         if self.session_idle_minutes == 0 || self.session_idle_minutes > 24 * 60 {
             return invalid("session_idle_minutes", "must be between 1 and 1440");

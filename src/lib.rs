@@ -23,6 +23,7 @@ pub mod indices;
 pub mod qr;
 pub mod ratelimit;
 pub mod reference;
+pub mod reports;
 pub mod routes;
 pub mod startup;
 pub mod store;

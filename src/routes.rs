@@ -5,6 +5,8 @@ mod citizen;
 pub mod citizen_view;
 mod errors;
 mod health;
+mod index_query;
+mod indices;
 mod invitations;
 mod openapi;
 mod qr;
@@ -31,6 +33,7 @@ pub fn config(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .configure(invitations::config)
         .configure(qr::config)
         .configure(survey_api::config)
+        .configure(indices::config)
         .configure(staff::config)
         .configure(|c| citizen::config(c, settings.max_body_bytes));
 }

@@ -1,6 +1,6 @@
 //! What a staff account may see and do.
 
-use crate::domain::Locale;
+use crate::domain::{Locale, Visibility};
 
 /// The five staff roles. The agency roles are bound to one agency and its subtree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,16 @@ impl Role {
         }
     }
 
+    /// What an account of this role bound to `agency` may see. An agency role without an
+    /// agency (which `check_agency` refuses) sees nothing rather than everything.
+    pub fn visibility(self, agency: Option<&str>) -> Visibility {
+        if self.needs_agency() {
+            Visibility::Subtree(agency.unwrap_or_default().to_owned())
+        } else {
+            Visibility::City
+        }
+    }
+
     pub fn label(self, locale: Locale) -> &'static str {
         let (vi, en) = match self {
             Role::Admin => ("Quản trị hệ thống", "Administrator"),
@@ -89,5 +99,13 @@ mod tests {
         assert!(Role::AgencyManager.check_agency(None).unwrap_err().contains("--agency"));
         assert!(Role::Admin.check_agency(None).is_ok());
         assert!(Role::Analyst.check_agency(Some("T.HEALTH")).unwrap_err().contains("--agency"));
+    }
+
+    #[test]
+    fn visibility_follows_the_role() {
+        assert_eq!(Role::CityViewer.visibility(None), Visibility::City);
+        assert_eq!(Role::Analyst.visibility(None), Visibility::City);
+        assert_eq!(Role::AgencyViewer.visibility(Some("T.HEALTH")), Visibility::Subtree("T.HEALTH".into()));
+        assert_eq!(Role::AgencyManager.visibility(None), Visibility::Subtree(String::new()));
     }
 }

@@ -1,0 +1,392 @@
+//! The counts an index query needs, per group, over a date range: answers per item and
+//! value, responses and invitations. Whole half-month spans come from the totals, ragged ends
+//! from the daily counters, so the rows read grow with groups and spans, not with responses.
+//! Two slices the totals do not hold take slower paths: a procedure filter reads the daily
+//! counters for the whole range (and invitations themselves), and a respondent-profile filter
+//! reads the raw answers (with no response rate: non-respondents have no profile).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Integer, Text};
+
+use super::{on_backend, StoreError};
+use crate::db::DbConn;
+use crate::domain::time::span_cover;
+
+/// What the groups are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupColumn {
+    /// One group, keyed `""`.
+    Nothing,
+    /// Per agency (its own responses; the caller rolls subtrees up).
+    Agency,
+    Field,
+    Channel,
+}
+
+impl GroupColumn {
+    fn column(self) -> Option<&'static str> {
+        match self {
+            GroupColumn::Nothing => None,
+            GroupColumn::Agency => Some("agency_code"),
+            GroupColumn::Field => Some("field"),
+            GroupColumn::Channel => Some("channel"),
+        }
+    }
+}
+
+/// The respondent-profile columns a query may filter on.
+pub const PROFILE_COLUMNS: [&str; 5] = ["respondent", "gender", "age_group", "education", "occupation"];
+
+/// One count query. Dates are inclusive (`from <= to`).
+#[derive(Debug, Clone)]
+pub struct CountQuery<'a> {
+    pub survey_id: &'a str,
+    pub survey_version: i32,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// `None`: every agency. `Some`: exactly these (the caller expands subtrees).
+    pub agencies: Option<&'a [String]>,
+    pub field: Option<&'a str>,
+    pub channel: Option<&'a str>,
+    pub procedure: Option<&'a str>,
+    /// `(column of PROFILE_COLUMNS, value)` pairs, all of which must match.
+    pub profile: &'a [(&'static str, String)],
+    pub group: GroupColumn,
+}
+
+/// The counts of one group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupCounts {
+    /// Item id → answers "not applicable", 1, 2, 3, 4, 5.
+    pub answers: BTreeMap<String, [u64; 6]>,
+    pub responses: u64,
+    /// `None` under a profile filter.
+    pub invitations: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+enum Bind {
+    Text(String),
+    Int(i32),
+    Date(NaiveDate),
+}
+
+/// SQL text with its bind values, placeholders written for the connection's backend.
+struct Sql {
+    postgres: bool,
+    text: String,
+    binds: Vec<Bind>,
+}
+
+impl Sql {
+    fn new(conn: &DbConn) -> Sql {
+        Sql { postgres: matches!(conn, DbConn::Postgresql(_)), text: String::new(), binds: Vec::new() }
+    }
+
+    fn push(&mut self, s: &str) -> &mut Sql {
+        self.text.push_str(s);
+        self
+    }
+
+    fn bind(&mut self, b: Bind) -> &mut Sql {
+        self.binds.push(b);
+        if self.postgres {
+            let n = self.binds.len();
+            self.text.push_str(&format!("${n}"));
+        } else {
+            self.text.push('?');
+        }
+        self
+    }
+}
+
+macro_rules! load_sql {
+    ($conn:expr, $sql:expr, $row:ty) => {{
+        let sql: &Sql = $sql;
+        on_backend!($conn, |c| {
+            let mut q = diesel::sql_query(sql.text.as_str()).into_boxed();
+            for b in &sql.binds {
+                q = match b {
+                    Bind::Text(s) => q.bind::<Text, _>(s.clone()),
+                    Bind::Int(i) => q.bind::<Integer, _>(*i),
+                    Bind::Date(d) => q.bind::<Date, _>(*d),
+                };
+            }
+            q.load::<$row>(c)
+        })
+    }};
+}
+
+#[derive(QueryableByName)]
+struct AnswerRow {
+    #[diesel(sql_type = Text)]
+    grp: String,
+    #[diesel(sql_type = Text)]
+    item_id: String,
+    #[diesel(sql_type = BigInt)]
+    n_na: i64,
+    #[diesel(sql_type = BigInt)]
+    n1: i64,
+    #[diesel(sql_type = BigInt)]
+    n2: i64,
+    #[diesel(sql_type = BigInt)]
+    n3: i64,
+    #[diesel(sql_type = BigInt)]
+    n4: i64,
+    #[diesel(sql_type = BigInt)]
+    n5: i64,
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = Text)]
+    grp: String,
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+/// Agency codes as an SQL list. Codes are checked against the code alphabet (letters,
+/// digits, `.`, `-`, `_`, `/`), which has no quote, so the literal cannot break out; a list
+/// of bind parameters would hit SQLite's parameter limit on a large city.
+fn code_list(codes: &[String]) -> Result<String, StoreError> {
+    let mut out = String::from("(");
+    for (i, code) in codes.iter().enumerate() {
+        let ok =
+            !code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/'));
+        if !ok {
+            return Err(StoreError::Rejected(format!("not an agency code: {code:?}")));
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('\'');
+        out.push_str(code);
+        out.push('\'');
+    }
+    out.push(')');
+    Ok(out)
+}
+
+/// Which table shape a statement reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// `*_totals`, by `span_start`.
+    Spans,
+    /// The daily counters, by `day`.
+    Days,
+    /// `responses r` (joined to `answers a` for answers), by `r.submitted_on`.
+    Raw,
+    /// `invitations`, by `handled_on` (for procedure slices).
+    RawInvitations,
+}
+
+/// Appends ` WHERE …` for `q` over `ranges` of `source`, `prefix` naming the row alias.
+fn filters(
+    sql: &mut Sql,
+    q: &CountQuery<'_>,
+    source: Source,
+    ranges: &[(NaiveDate, NaiveDate)],
+) -> Result<(), StoreError> {
+    let p = if source == Source::Raw { "r." } else { "" };
+    let date = match source {
+        Source::Spans => "span_start",
+        Source::Days => "day",
+        Source::Raw => "r.submitted_on",
+        Source::RawInvitations => "handled_on",
+    };
+    sql.push(&format!(" WHERE {p}survey_id = ")).bind(Bind::Text(q.survey_id.to_owned()));
+    sql.push(&format!(" AND {p}survey_version = ")).bind(Bind::Int(q.survey_version));
+    sql.push(" AND (");
+    for (i, (from, to)) in ranges.iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        sql.push(&format!("{date} BETWEEN ")).bind(Bind::Date(*from)).push(" AND ").bind(Bind::Date(*to));
+    }
+    sql.push(")");
+    if let Some(codes) = q.agencies {
+        if codes.is_empty() {
+            sql.push(" AND 1 = 0");
+        } else {
+            sql.push(&format!(" AND {p}agency_code IN {}", code_list(codes)?));
+        }
+    }
+    if let Some(f) = q.field {
+        sql.push(&format!(" AND {p}field = ")).bind(Bind::Text(f.to_owned()));
+    }
+    if let Some(c) = q.channel {
+        sql.push(&format!(" AND {p}channel = ")).bind(Bind::Text(c.to_owned()));
+    }
+    if let Some(code) = q.procedure {
+        sql.push(&format!(" AND {p}procedure_code = ")).bind(Bind::Text(code.to_owned()));
+    }
+    for (column, value) in q.profile {
+        if !PROFILE_COLUMNS.contains(column) {
+            return Err(StoreError::Rejected(format!("not a profile column: {column}")));
+        }
+        sql.push(&format!(" AND r.{column} = ")).bind(Bind::Text(value.clone()));
+    }
+    Ok(())
+}
+
+/// `SELECT <group> AS grp` and the matching `GROUP BY` tail (with `extra` grouped too).
+fn group_sql(q: &CountQuery<'_>, prefix: &str, extra: &str) -> (String, String) {
+    match q.group.column() {
+        Some(c) => (format!("{prefix}{c} AS grp"), format!(" GROUP BY {prefix}{c}{extra}")),
+        None if extra.is_empty() => ("'' AS grp".to_owned(), String::new()),
+        None => ("'' AS grp".to_owned(), format!(" GROUP BY {}", extra.trim_start_matches(", "))),
+    }
+}
+
+fn answers_sql(
+    conn: &DbConn,
+    q: &CountQuery<'_>,
+    source: Source,
+    ranges: &[(NaiveDate, NaiveDate)],
+) -> Result<Sql, StoreError> {
+    let mut sql = Sql::new(conn);
+    let sum = |e: &str| format!("CAST(COALESCE(SUM({e}), 0) AS BIGINT)");
+    let by_value = |column: &str, v: i32| sum(&format!("CASE WHEN {column} = {v} THEN count ELSE 0 END"));
+    match source {
+        Source::Spans => {
+            let (select, group_by) = group_sql(q, "", ", item_id");
+            sql.push(&format!(
+                "SELECT {select}, item_id, {} AS n_na, {} AS n1, {} AS n2, {} AS n3, {} AS n4, {} AS n5 FROM answer_totals",
+                sum("n_na"),
+                sum("n1"),
+                sum("n2"),
+                sum("n3"),
+                sum("n4"),
+                sum("n5")
+            ));
+            filters(&mut sql, q, source, ranges)?;
+            sql.push(&group_by);
+        }
+        Source::Days => {
+            let (select, group_by) = group_sql(q, "", ", item_id");
+            sql.push(&format!(
+                "SELECT {select}, item_id, {} AS n_na, {} AS n1, {} AS n2, {} AS n3, {} AS n4, {} AS n5 FROM answer_counts",
+                by_value("value", 0),
+                by_value("value", 1),
+                by_value("value", 2),
+                by_value("value", 3),
+                by_value("value", 4),
+                by_value("value", 5)
+            ));
+            filters(&mut sql, q, source, ranges)?;
+            sql.push(" AND value BETWEEN 0 AND 5").push(&group_by);
+        }
+        Source::Raw | Source::RawInvitations => {
+            let (select, group_by) = group_sql(q, "r.", ", a.item_id");
+            let raw = |v: i32| sum(&format!("CASE WHEN a.value = {v} THEN 1 ELSE 0 END"));
+            sql.push(&format!(
+                "SELECT {select}, a.item_id AS item_id, {} AS n_na, {} AS n1, {} AS n2, {} AS n3, {} AS n4, {} AS n5 \
+                 FROM responses r JOIN answers a ON a.response_id = r.id",
+                sum("CASE WHEN a.value IS NULL THEN 1 ELSE 0 END"),
+                raw(1),
+                raw(2),
+                raw(3),
+                raw(4),
+                raw(5)
+            ));
+            filters(&mut sql, q, Source::Raw, ranges)?;
+            sql.push(&group_by);
+        }
+    }
+    Ok(sql)
+}
+
+fn count_sql(
+    conn: &DbConn,
+    q: &CountQuery<'_>,
+    table: &str,
+    source: Source,
+    ranges: &[(NaiveDate, NaiveDate)],
+) -> Result<Sql, StoreError> {
+    let mut sql = Sql::new(conn);
+    let prefix = if source == Source::Raw { "r." } else { "" };
+    let (select, group_by) = group_sql(q, prefix, "");
+    let count = match source {
+        Source::Spans | Source::Days => "CAST(COALESCE(SUM(count), 0) AS BIGINT)",
+        Source::Raw | Source::RawInvitations => "CAST(COUNT(*) AS BIGINT)",
+    };
+    sql.push(&format!("SELECT {select}, {count} AS count FROM {table}"));
+    filters(&mut sql, q, source, ranges)?;
+    sql.push(&group_by);
+    Ok(sql)
+}
+
+/// The counts per group for `q`. Groups with nothing in the range are absent.
+pub fn load(conn: &mut DbConn, q: &CountQuery<'_>) -> Result<BTreeMap<String, GroupCounts>, StoreError> {
+    if q.from > q.to {
+        return Err(StoreError::Rejected(format!("the range {} to {} is reversed", q.from, q.to)));
+    }
+    let mut out: BTreeMap<String, GroupCounts> = BTreeMap::new();
+    let whole = [(q.from, q.to)];
+    // (source, ranges) for answers/responses, then for invitations.
+    let mut reads: Vec<(Source, Vec<(NaiveDate, NaiveDate)>)> = Vec::new();
+    let mut invitation_reads: Vec<(Source, Vec<(NaiveDate, NaiveDate)>)> = Vec::new();
+    if !q.profile.is_empty() {
+        reads.push((Source::Raw, whole.to_vec()));
+    } else if q.procedure.is_some() {
+        reads.push((Source::Days, whole.to_vec()));
+        invitation_reads.push((Source::RawInvitations, whole.to_vec()));
+    } else {
+        let cover = span_cover(q.from, q.to);
+        if let Some(spans) = cover.spans {
+            reads.push((Source::Spans, vec![spans]));
+        }
+        let ends: Vec<_> = cover.head.into_iter().chain(cover.tail).collect();
+        if !ends.is_empty() {
+            reads.push((Source::Days, ends));
+        }
+        invitation_reads = reads.clone();
+    }
+    for (source, ranges) in &reads {
+        let sql = answers_sql(conn, q, *source, ranges)?;
+        for row in load_sql!(conn, &sql, AnswerRow)? {
+            let n = [row.n_na, row.n1, row.n2, row.n3, row.n4, row.n5];
+            if n.iter().all(|&c| c == 0) {
+                continue;
+            }
+            let slot = out.entry(row.grp).or_default().answers.entry(row.item_id).or_default();
+            for (s, c) in slot.iter_mut().zip(n) {
+                *s += u64::try_from(c).unwrap_or(0);
+            }
+        }
+        let table = match source {
+            Source::Spans => "response_totals",
+            Source::Days => "response_counts",
+            Source::Raw | Source::RawInvitations => "responses r",
+        };
+        let sql = count_sql(conn, q, table, *source, ranges)?;
+        for row in load_sql!(conn, &sql, CountRow)? {
+            if row.count > 0 {
+                out.entry(row.grp).or_default().responses += u64::try_from(row.count).unwrap_or(0);
+            }
+        }
+    }
+    let with_rate = q.profile.is_empty();
+    for (source, ranges) in &invitation_reads {
+        let table = match source {
+            Source::Spans => "invitation_totals",
+            Source::Days => "invitation_counts",
+            Source::Raw | Source::RawInvitations => "invitations",
+        };
+        let sql = count_sql(conn, q, table, *source, ranges)?;
+        for row in load_sql!(conn, &sql, CountRow)? {
+            if row.count > 0 {
+                *out.entry(row.grp).or_default().invitations.get_or_insert(0) += u64::try_from(row.count).unwrap_or(0);
+            }
+        }
+    }
+    for counts in out.values_mut() {
+        if with_rate && counts.invitations.is_none() {
+            counts.invitations = Some(0);
+        }
+    }
+    Ok(out)
+}
