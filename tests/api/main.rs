@@ -13,6 +13,7 @@ mod citizen_page;
 mod compose;
 mod definitions;
 mod health;
+mod indices;
 mod invitations;
 mod migrations;
 mod qr;
