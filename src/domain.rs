@@ -5,6 +5,7 @@ mod agency;
 mod codes;
 mod enums;
 mod locale;
+mod masking;
 mod time;
 pub mod token;
 
@@ -12,5 +13,6 @@ pub use agency::{Agency, AgencyKind};
 pub use codes::{AgencyCode, CodeError, DossierCode, EmailAddress, ProcedureCode};
 pub use enums::{Channel, Field, UnknownCode};
 pub use locale::Locale;
+pub use masking::{mask_personal_data, EMAIL_MARKER, ID_MARKER, PHONE_MARKER};
 pub use time::{hanoi_date, hanoi_offset};
 pub use token::{InvitationToken, TokenHash};
