@@ -5,6 +5,7 @@ pub mod agencies;
 pub mod aggregates;
 pub mod api_keys;
 pub mod audit;
+pub mod comments;
 pub mod invitations;
 pub mod responses;
 pub mod sessions;
