@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Duration, NaiveDate};
 use serde_json::{json, Value};
 use sipas::domain::hanoi_date;
-use sipas::indices::{GroupInput, ItemCounts};
+use sipas::indices::GroupInput;
 use sipas::store::aggregates;
 use sipas::store::api_keys::Scope;
 use sipas::store::invitations::{DossierScope, NewInvitation};
@@ -327,7 +327,7 @@ async fn figures_equal_a_brute_force_recomputation_on_random_data() {
                 let g = expected.entry(k).or_default();
                 g.n_responses += 1;
                 for (item, value) in &r.answers {
-                    g.counts.entry(item.clone()).or_insert_with(ItemCounts::default).add(*value);
+                    g.counts.entry(item.clone()).or_default().add(*value);
                 }
             }
         }
