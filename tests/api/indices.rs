@@ -149,6 +149,17 @@ async fn figures_match_a_hand_computation() {
     assert_eq!((city["n_responses"].as_u64(), city["n_invitations"].as_u64()), (Some(8), Some(11)));
     close(&figure(city, "items", "A1")["value"], 100.0 * 5.0 / 8.0);
 
+    // Every key of the reply is documented in /openapi.json.
+    let doc: Value = app.client.get(app.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let schema = &doc["components"]["schemas"]["IndexReport"];
+    for k in body.as_object().unwrap().keys() {
+        assert!(schema["properties"][k].is_object(), "IndexReport.{k} is not documented");
+    }
+    for k in hospital.as_object().unwrap().keys() {
+        assert!(schema["properties"]["groups"]["items"]["properties"][k].is_object(), "group.{k} is not documented");
+    }
+    assert!(doc["paths"]["/api/v1/indices"]["get"]["parameters"].as_array().unwrap().len() >= 16);
+
     // One group without group_by; the same numbers through the half-month totals (a year).
     let year = today.format("%Y").to_string();
     let (status, body) = get(&app, &key, &format!("period={year}&agency=T.FINANCE")).await;
