@@ -22,7 +22,6 @@
 //! dropped afterwards. Start a durable throwaway server with
 //! `PG_THROWAWAY_FSYNC=on scripts/pg-throwaway start target/pg-bench`.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
@@ -30,13 +29,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use diesel::connection::SimpleConnection as _;
-use diesel::{Connection as _, PgConnection, RunQueryDsl as _};
+use diesel::{Connection as _, PgConnection};
 use sipas::config::{RateLimits, Settings};
 use sipas::db::Db;
 use sipas::domain::{Channel, InvitationToken, Locale};
 use sipas::store::invitations::{DossierScope, NewInvitation};
 use sipas::store::responses::{NewResponse, SubmitOutcome};
 use sipas::store::StoreError;
+
+mod common;
+use common::{machine, pg_settings, sqlite_version};
 
 /// The token secret given to the server; tokens are derived with it.
 const SECRET: &str = "bench-secret-key-that-is-long-enough-0123456789abcdef";
@@ -693,49 +695,6 @@ fn raw_phase(
 // ---------------------------------------------------------------------------------------
 // Reporting
 
-fn machine() -> BTreeMap<&'static str, String> {
-    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
-    let cpuinfo = read("/proc/cpuinfo");
-    let cpu = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, v)| v.trim().to_owned()))
-        .unwrap_or_else(|| "unknown".into());
-    let mem = read("/proc/meminfo")
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:").map(|v| v.trim().trim_end_matches("kB").trim().to_owned()))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or_else(|| "unknown".into(), |kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0));
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    BTreeMap::from([
-        ("cpu", cpu),
-        ("cores (nproc)", cores.to_string()),
-        ("memory", mem),
-        ("kernel", read("/proc/sys/kernel/osrelease").trim().to_owned()),
-        ("date (UTC)", chrono::Utc::now().format("%Y-%m-%d %H:%M").to_string()),
-    ])
-}
-
-fn pg_settings(admin: &str) -> anyhow::Result<String> {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        v: String,
-    }
-    let mut conn = PgConnection::establish(admin)?;
-    let mut show = |name: &str| -> anyhow::Result<String> {
-        let rows: Vec<Row> = diesel::sql_query(format!("SELECT current_setting('{name}') AS v")).load(&mut conn)?;
-        Ok(rows.into_iter().next().map(|r| r.v).unwrap_or_default())
-    };
-    let version = show("server_version")?;
-    Ok(format!(
-        "PostgreSQL {version}: fsync={}, synchronous_commit={}, full_page_writes={}, shared_buffers={}",
-        show("fsync")?,
-        show("synchronous_commit")?,
-        show("full_page_writes")?,
-        show("shared_buffers")?
-    ))
-}
-
 struct Row {
     backend: Backend,
     run: usize,
@@ -968,17 +927,4 @@ fn main() -> anyhow::Result<()> {
         bail!("{errors} requests failed");
     }
     Ok(())
-}
-
-fn sqlite_version() -> String {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        v: String,
-    }
-    diesel::SqliteConnection::establish(":memory:")
-        .ok()
-        .and_then(|mut c| diesel::sql_query("SELECT sqlite_version() AS v").load::<Row>(&mut c).ok())
-        .and_then(|rows| rows.into_iter().next())
-        .map_or_else(|| "?".into(), |r| r.v)
 }
