@@ -442,3 +442,69 @@ async fn scope_is_enforced_and_bad_input_is_named() {
     let (status, body) = get(&app, &city, "period=%FF%FE").await;
     assert_eq!((status, body["fields"]["period"].is_string()), (422, true), "{body}");
 }
+
+#[tokio::test]
+async fn procedure_and_profile_slices_take_their_own_paths() {
+    let app = spawn_app_with(|_| {}).await;
+    let handled = (chrono::Utc::now() - Duration::minutes(1)).to_rfc3339();
+    // Three responses: two with a procedure code (one by a man), one without (a woman).
+    for (i, (procedure, gender, a1)) in
+        [(Some("1.001"), "male", 5), (Some("1.001"), "female", 1), (None, "female", 4)].into_iter().enumerate()
+    {
+        let mut body = json!({
+            "dossier_code": format!("HS-SLICE-{i}"),
+            "agency_code": "T.WARD",
+            "field": "civil_status",
+            "channel": "in_person",
+            "handled_at": handled,
+        });
+        if let Some(p) = procedure {
+            body["procedure_code"] = json!(p);
+        }
+        let token = app.mint(&body).await["token"].as_str().unwrap().to_owned();
+        let mut answers = full_answers();
+        answers["answers"]["A1"] = json!(a1);
+        answers["profile"] = json!({ "gender": gender });
+        assert_eq!(app.post_answers(&token, &answers).await.status(), 201);
+    }
+    // An unanswered invitation with the procedure code.
+    let mut body = invitation_body_for("HS-SLICE-9", "T.WARD", &handled);
+    body["procedure_code"] = json!("1.001");
+    app.mint(&body).await;
+    fold(&app);
+    let key = read_key(&app, None);
+    let year = hanoi_date(chrono::Utc::now()).format("%Y").to_string();
+
+    let (status, body) = get(&app, &key, &format!("period={year}&procedure=1.001")).await;
+    assert_eq!(status, 200, "{body}");
+    let g = &body["groups"][0];
+    assert_eq!((g["n_responses"].as_u64(), g["n_invitations"].as_u64()), (Some(2), Some(3)));
+    close(&figure(g, "items", "A1")["value"], 50.0);
+
+    let (status, body) = get(&app, &key, &format!("period={year}&gender=female")).await;
+    assert_eq!(status, 200, "{body}");
+    let g = &body["groups"][0];
+    assert_eq!(g["n_responses"].as_u64(), Some(2));
+    assert_eq!(
+        (g["n_invitations"].clone(), g["response_rate"].clone()),
+        (Value::Null, Value::Null),
+        "no rate for a profile"
+    );
+    close(&figure(g, "items", "A1")["value"], 50.0);
+    assert_eq!(body["selection"]["profile"]["gender"], "female");
+
+    let (_, body) = get(&app, &key, &format!("period={year}&gender=female&procedure=1.001&group_by=channel")).await;
+    assert_eq!(body["groups"][0]["code"], "in_person");
+    assert_eq!(body["groups"][0]["n_responses"].as_u64(), Some(1));
+    close(&figure(&body["groups"][0], "items", "A1")["value"], 0.0);
+}
+
+fn invitation_body_for(dossier: &str, agency: &str, handled: &str) -> Value {
+    json!({
+        "dossier_code": dossier,
+        "agency_code": agency,
+        "field": "civil_status",
+        "channel": "in_person",
+        "handled_at": handled,
+    })
+}
