@@ -4,6 +4,8 @@
 pub mod agencies;
 pub mod aggregates;
 pub mod api_keys;
+pub mod audit;
+pub mod comments;
 pub mod index_counts;
 pub mod invitations;
 pub mod responses;

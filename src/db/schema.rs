@@ -209,6 +209,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Every staff view of comments and every export (PRODUCT §5); rows are only added.
+    /// `actor` is a username or `api-key:<id>`; `target` the scope and filters as compact text.
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        detail -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(invitations -> agencies (agency_code));
 diesel::joinable!(sessions -> users (user_id));
@@ -228,4 +241,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitation_totals,
     users,
     sessions,
+    audit_log,
 );

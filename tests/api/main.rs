@@ -10,6 +10,7 @@ mod proxy;
 mod aggregates;
 mod browser;
 mod citizen_page;
+mod comments;
 mod compose;
 mod definitions;
 mod health;

@@ -1,0 +1,2 @@
+DROP INDEX audit_log_at;
+DROP TABLE audit_log;
