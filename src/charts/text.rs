@@ -101,7 +101,7 @@ impl ChartText {
             small_n: super::SMALL_N,
             index_axis: "Satisfaction index (%)".into(),
             index: "Satisfaction index".into(),
-            ci: "95% confidence interval".into(),
+            ci: "95 % confidence interval".into(),
             target: "Target".into(),
             small_sample: format!("Small sample (n < {}), not ranked", super::SMALL_N),
             agency: "Agency".into(),
