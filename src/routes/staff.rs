@@ -90,7 +90,7 @@ enum Message {
 }
 
 /// An error page for a failed request (database down, internal error): the API's status.
-fn failure(e: impl Into<ApiError>, locale: Locale) -> HttpResponse {
+pub(super) fn failure(e: impl Into<ApiError>, locale: Locale) -> HttpResponse {
     let e: ApiError = e.into();
     match e {
         ApiError::TooManyRequests(r) => message(locale, StatusCode::TOO_MANY_REQUESTS, Message::TooMany, Some(r)),
@@ -241,6 +241,10 @@ async fn logout(
 async fn home(user: CurrentUser, query: web::Query<PageQuery>) -> HttpResponse {
     let locale = query.locale();
     let u = user.user;
+    let dashboard_href = match (u.role.needs_agency(), u.agency_code.as_deref()) {
+        (true, Some(code)) => format!("{}?lang={}", super::dashboard_view::agency_path(code), locale.code()),
+        _ => format!("{}?lang={}", super::dashboard_view::CITY_PATH, locale.code()),
+    };
     let page = HomePage {
         ui: StaffText::for_locale(locale),
         other_lang_href: other_href("/staff", locale),
@@ -249,6 +253,7 @@ async fn home(user: CurrentUser, query: web::Query<PageQuery>) -> HttpResponse {
         username: u.username,
         role: u.role.label(locale),
         agency: u.agency_code,
+        dashboard_href,
     };
     render(&page, StatusCode::OK)
 }
