@@ -5,6 +5,8 @@
 //! so a page and the charts drawn from it refuse exactly the same viewers. No HTTP here:
 //! `routes::dashboard` turns these figures into pages and charts.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 
 use crate::db::DbConn;
@@ -92,11 +94,12 @@ fn existed(agency: &Agency, from: NaiveDate, to: NaiveDate) -> bool {
 /// have no figures and did not exist during the report's period (ended or not yet created).
 fn units<'a>(tree: &'a AgencyTree, codes: &[(String, usize)], report: &'a IndexReport) -> Vec<Unit<'a>> {
     let (from, to) = (report.period.from, report.period.to);
+    let by_code: HashMap<&str, &IndexGroup> = report.groups.iter().map(|g| (g.key.code.as_str(), g)).collect();
     codes
         .iter()
         .filter_map(|(code, depth)| {
             let agency = tree.get(code)?;
-            let figures = report.groups.iter().find(|g| g.key.code == *code);
+            let figures = by_code.get(code.as_str()).copied();
             (figures.is_some() || existed(agency, from, to)).then_some(Unit { agency, depth: *depth, figures })
         })
         .collect()

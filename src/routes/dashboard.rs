@@ -253,7 +253,7 @@ async fn chart(
         None => {
             let figures = state.db.run(move |c| dashboard::city_figures(c, &surveys, &vis, &request, small_n)).await;
             match figures {
-                Ok(f) => blocking(locale, move || charts::ranking(&f, locale, small_n)).await,
+                Ok(f) => blocking(locale, move || charts::ranking(&f, &f.ranking(), locale, small_n)).await,
                 Err(e) => return refused(e, locale, "/staff"),
             }
         }
@@ -305,6 +305,7 @@ fn agency_chart(
     match kind {
         ChartKind::Profile => charts::profile(fig, def, locale, small_n),
         ChartKind::Trend => charts::trend(fig, locale, small_n),
+        // The ranking is not an agency's chart: a request with `agency=` is refused before this.
         ChartKind::Distribution | ChartKind::Ranking => charts::distribution(fig, def, locale, small_n),
     }
 }

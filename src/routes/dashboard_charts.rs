@@ -4,7 +4,7 @@
 //! drawings, so a download always matches the page with the same filters.
 
 use crate::charts::{self, Bar, ChartError, ChartText, DEFAULT_TARGET};
-use crate::dashboard::{AgencyFigures, CityFigures, Unit};
+use crate::dashboard::{AgencyFigures, CityFigures, Ranking, Unit};
 use crate::domain::Locale;
 use crate::indices::rate_interval;
 use crate::reports::IndexGroup;
@@ -73,13 +73,12 @@ fn bar(unit: &Unit, locale: Locale) -> Bar {
     }
 }
 
-/// The ranking of the city's agencies: ranked ones first, small samples after them (grey,
-/// hatched, marked "*"), then those without figures.
-pub fn ranking(fig: &CityFigures, locale: Locale, small_n: u64) -> Result<Chart, ChartError> {
+/// The ranking of the city's agencies (`fig.ranking()`): ranked ones first, small samples after
+/// them (grey, hatched, marked "*"), then those without figures.
+pub fn ranking(fig: &CityFigures, ranking: &Ranking, locale: Locale, small_n: u64) -> Result<Chart, ChartError> {
     let t = DashText::for_locale(locale);
-    let title =
-        format!("{} – {}", t.ranking_title, locale.pick(&fig.agencies.period.label_vi, &fig.agencies.period.label_en));
-    let ranking = fig.ranking();
+    let period = locale.pick(&fig.agencies.period.label_vi, &fig.agencies.period.label_en);
+    let title = format!("{} – {period}", t.ranking_title);
     let bars: Vec<Bar> = ranking.ranked.iter().chain(&ranking.unranked).map(|u| bar(u, locale)).collect();
     let svg = charts::ranking_svg(&title, &bars, DEFAULT_TARGET, &labels(locale, small_n))?;
     Ok(finish(ChartKind::Ranking, title, svg))

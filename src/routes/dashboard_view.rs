@@ -217,7 +217,7 @@ pub struct CityPage {
 pub fn city_page(ctx: &ViewContext, fig: &CityFigures, surveys: &Registry) -> Result<CityPage, ChartError> {
     let (locale, t) = (ctx.locale, ctx.t());
     let ranking = fig.ranking();
-    let chart = charts::ranking(fig, locale, ctx.small_n)?;
+    let chart = charts::ranking(fig, &ranking, locale, ctx.small_n)?;
     Ok(CityPage {
         ui: StaffText::for_locale(locale),
         t,
