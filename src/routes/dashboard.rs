@@ -16,8 +16,7 @@ use super::dashboard_charts::{self as charts, ChartKind};
 use super::dashboard_filters::{parse, BadQuery, PageQuery};
 use super::dashboard_text::DashText;
 use super::dashboard_view::{self as view, agency_path, ViewContext, CITY_PATH};
-use super::staff::failure;
-use super::staff_view::{MessagePage, StaffText};
+use super::staff::{failure, short_page};
 use super::ApiError;
 use crate::auth::CurrentUser;
 use crate::charts::{to_png, CHART_WIDTH};
@@ -70,24 +69,10 @@ fn bad_param(locale: Locale, path: &str, param: &str, message: &str) -> HttpResp
     bad_params(locale, path, &BTreeMap::from([(param.to_owned(), message.to_owned())]), StatusCode::BAD_REQUEST)
 }
 
-/// A short refusal page (403, 404).
-fn message(locale: Locale, status: StatusCode, title: &'static str, body: &'static str) -> HttpResponse {
-    let ui = StaffText::for_locale(locale);
-    let page = MessagePage {
-        ui,
-        other_lang_href: None,
-        title,
-        body,
-        back_href: format!("/staff?lang={}", locale.code()),
-        back_text: ui.back,
-    };
-    render(&page, status)
-}
-
 /// The same 403 for an agency that exists outside the viewer's scope and one that does not.
 fn forbidden(locale: Locale) -> HttpResponse {
     let t = DashText::for_locale(locale);
-    message(locale, StatusCode::FORBIDDEN, t.forbidden_title, t.forbidden_body)
+    short_page(locale, StatusCode::FORBIDDEN, t.forbidden_title, t.forbidden_body)
 }
 
 /// The answer to a refused report: a bad parameter, a forbidden or unknown agency, or a
@@ -96,7 +81,7 @@ fn refused(e: ReportError, locale: Locale, path: &str) -> HttpResponse {
     match e {
         ReportError::Invalid("agency", _) => {
             let t = DashText::for_locale(locale);
-            message(locale, StatusCode::NOT_FOUND, t.not_found_title, t.not_found_body)
+            short_page(locale, StatusCode::NOT_FOUND, t.not_found_title, t.not_found_body)
         }
         ReportError::Invalid(param, msg) => bad_param(locale, path, param, &msg),
         ReportError::Forbidden => forbidden(locale),

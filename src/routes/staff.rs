@@ -64,6 +64,18 @@ fn message(locale: Locale, status: StatusCode, which: Message, retry: Option<Ret
         Message::BadForm => (ui.bad_form_title, ui.bad_form_body),
         Message::Failed => (ui.failed_title, ui.failed_body),
     };
+    let mut res = short_page(locale, status, title, body);
+    if let Some(RetryAfter(secs)) = retry {
+        if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    res
+}
+
+/// A page with a title, one paragraph and a way back to `/staff`.
+pub(super) fn short_page(locale: Locale, status: StatusCode, title: &'static str, body: &'static str) -> HttpResponse {
+    let ui = StaffText::for_locale(locale);
     let page = MessagePage {
         ui,
         other_lang_href: None,
@@ -72,13 +84,7 @@ fn message(locale: Locale, status: StatusCode, which: Message, retry: Option<Ret
         back_href: format!("/staff?lang={}", locale.code()),
         back_text: ui.back,
     };
-    let mut res = render(&page, status);
-    if let Some(RetryAfter(secs)) = retry {
-        if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-    }
-    res
+    render(&page, status)
 }
 
 #[derive(Clone, Copy)]
