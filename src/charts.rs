@@ -66,6 +66,41 @@ pub enum ChartError {
     Png(String),
 }
 
+/// `svg` (a chart from this module) made accessible and embeddable: the root element gets
+/// `class="chart"`, `role="img"` and `aria-labelledby`, and a `<title id="{id}-title">` with
+/// `title` comes first inside it. `id` must be a valid XML id (letters, digits, `-`).
+pub fn with_title(svg: &str, id: &str, title: &str) -> String {
+    let Some(rest) = svg.strip_prefix("<svg ") else {
+        return svg.to_owned();
+    };
+    let Some(end) = rest.find('>') else {
+        return svg.to_owned();
+    };
+    let (attributes, body) = rest.split_at(end);
+    let escaped = xml_escape(title);
+    format!(
+        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-title\" {attributes}><title \
+         id=\"{id}-title\">{escaped}</title>{}",
+        &body[1..]
+    )
+}
+
+/// `text` with the five XML special characters escaped.
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// One bar of a ranking: an agency (or unit) and its index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bar {
@@ -77,6 +112,25 @@ pub struct Bar {
     pub ci: Option<(f64, f64)>,
     /// Fewer than [`SMALL_N`] answers: drawn grey and hatched, marked "*", ranked after the others.
     pub small_n: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_title_labels_the_root_and_escapes_the_title() {
+        let svg = ranking_svg("Xếp hạng", &[], DEFAULT_TARGET, &ChartText::vi()).unwrap();
+        let out = with_title(&svg, "ranking", "Xếp hạng <các sở> & \"ngành\"");
+        assert!(out.starts_with(
+            "<svg class=\"chart\" role=\"img\" aria-labelledby=\"ranking-title\" width=\"800\" height=\"160\" \
+             viewBox=\"0 0 800 160\""
+        ));
+        assert!(out.contains("><title id=\"ranking-title\">Xếp hạng &lt;các sở&gt; &amp; &quot;ngành&quot;</title>"));
+        assert_eq!(out.matches("<svg").count(), 1);
+        assert!(to_png(&out, 200).is_ok(), "still valid SVG");
+        assert_eq!(with_title("not svg", "x", "t"), "not svg");
+    }
 }
 
 #[cfg(test)]

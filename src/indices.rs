@@ -15,7 +15,7 @@ pub mod stats;
 
 pub use engine::{compute, Figure, FigureOf, GroupInput, GroupResult, ItemCounts, ItemFigure, WeightOf, Weights};
 pub use period::{Grouping, Period, PeriodError, PeriodKind, ReportSpan};
-pub use stats::wilson_interval;
+pub use stats::{rate_interval, wilson_interval};
 
 /// Below this many valid answers a figure is flagged `small_n` (PRODUCT §4: shown greyed,
 /// excluded from rankings).

@@ -3,6 +3,7 @@
 //! Layers, from the outside in (each only calls the ones below it):
 //! - [`cli`] and [`startup`]: commands, and building the server.
 //! - [`routes`]: HTTP handlers and pages (actix-web); no SQL here.
+//! - [`dashboard`] and [`reports`]: the figures pages and the API show, from the counts.
 //! - [`indices`]: the satisfaction index engine (periods, Wilson intervals, `sipas-v1`); pure.
 //! - [`surveys`]: survey definitions from `survey-definitions/` and answer validation.
 //! - [`store`]: diesel queries per aggregate; no actix here.
@@ -16,6 +17,7 @@ pub mod auth;
 pub mod charts;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod domain;

@@ -295,9 +295,22 @@ pub fn index_report(
     req: &IndexRequest,
     small_n: u64,
 ) -> Result<IndexReport, ReportError> {
-    let def = definition(surveys, &req.survey, req.version)?;
     let tree = AgencyTree::new(store::agencies::all(conn)?);
-    let agencies = selected_agencies(&tree, visibility, req.agency.as_deref(), req.lineage)?;
+    index_report_in(conn, surveys, &tree, visibility, req, small_n)
+}
+
+/// [`index_report`] with the agency tree already loaded, for callers that compute several
+/// reports at once (the staff pages).
+pub fn index_report_in(
+    conn: &mut DbConn,
+    surveys: &Registry,
+    tree: &AgencyTree,
+    visibility: &Visibility,
+    req: &IndexRequest,
+    small_n: u64,
+) -> Result<IndexReport, ReportError> {
+    let def = definition(surveys, &req.survey, req.version)?;
+    let agencies = selected_agencies(tree, visibility, req.agency.as_deref(), req.lineage)?;
     let version = i32::try_from(def.version()).map_err(|_| ReportError::Invalid("version", "out of range".into()))?;
     let query = |from, to, group| CountQuery {
         survey_id: def.id(),

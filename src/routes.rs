@@ -3,6 +3,11 @@
 
 mod citizen;
 pub mod citizen_view;
+mod dashboard;
+mod dashboard_charts;
+mod dashboard_filters;
+mod dashboard_text;
+mod dashboard_view;
 mod errors;
 mod health;
 mod index_query;
@@ -35,6 +40,7 @@ pub fn config(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .configure(survey_api::config)
         .configure(indices::config)
         .configure(staff::config)
+        .configure(dashboard::config)
         .configure(|c| citizen::config(c, settings.max_body_bytes));
 }
 

@@ -12,6 +12,10 @@ const BAR: i32 = 13;
 /// For each criterion (label, agency index, city index; percent) a pair of horizontal bars: the
 /// agency dark blue on top, the city light orange below, each with its value; a dashed target
 /// line. Criteria keep their input order. No criteria give a "no data" chart.
+///
+/// When no criterion has a city value the city series is left out (bars and legend), so the
+/// same chart serves a viewer who may not see the city's figures: the agency is part of the
+/// city, so a city without values means an agency without values anyway.
 pub fn profile_svg(
     title: &str,
     criteria: &[(String, Option<f64>, Option<f64>)],
@@ -26,11 +30,12 @@ pub fn profile_svg(
     let x0 = PAD + label_w.round() as i32 + 10;
     let x1 = width - PAD - 70;
     let scale = Scale { d0: 0.0, d1: 100.0, p0: f64::from(x0), p1: f64::from(x1) };
-    let legend = [
-        (Swatch::Fill(BLUE), labels.agency.clone()),
-        (Swatch::Fill(ORANGE), labels.city.clone()),
-        (Swatch::Dashed(TARGET), labels.target_label(target)),
-    ];
+    let with_city = criteria.iter().any(|c| c.2.is_some_and(f64::is_finite));
+    let mut legend = vec![(Swatch::Fill(BLUE), labels.agency.clone())];
+    if with_city {
+        legend.push((Swatch::Fill(ORANGE), labels.city.clone()));
+    }
+    legend.push((Swatch::Dashed(TARGET), labels.target_label(target)));
     let top = PAD + 32 + 8 + 20 + 24;
     let n = i32::try_from(criteria.len()).unwrap_or(i32::MAX / ROW - 100);
     let bottom = top + n * ROW;
@@ -46,7 +51,12 @@ pub fn profile_svg(
             let row = top + i as i32 * ROW;
             let cy = row + ROW / 2;
             canvas.text(&truncate(label, LABEL, label_w), x0 - 10, cy, LABEL, INK, Align::Right)?;
-            for (value, color, y) in [(agency, BLUE, cy - BAR / 2 - 1), (city, ORANGE, cy + BAR / 2 + 1)] {
+            let bars = if with_city {
+                vec![(agency, BLUE, cy - BAR / 2 - 1), (city, ORANGE, cy + BAR / 2 + 1)]
+            } else {
+                vec![(agency, BLUE, cy)]
+            };
+            for (value, color, y) in bars {
                 match value.filter(|v| v.is_finite()) {
                     Some(v) => {
                         let xv = scale.at(v);
@@ -93,6 +103,17 @@ mod tests {
         let png = to_png(&svg, 800).unwrap();
         save("profile", &svg, &png);
         assert_eq!(png_size(&png).0, 800);
+    }
+
+    #[test]
+    fn without_city_values_the_city_series_is_left_out() {
+        let rows: Vec<_> = sample().into_iter().map(|(l, a, _)| (l, a, None)).collect();
+        let svg = profile_svg("Sở Y tế", &rows, 85.0, &ChartText::vi()).unwrap();
+        let t = texts(&svg);
+        assert!(!t.contains(&"Toàn thành phố"), "{t:?}");
+        assert!(t.contains(&"Cơ quan") && t.contains(&"88,2 %"));
+        assert_eq!(t.iter().filter(|x| **x == "Chưa có dữ liệu").count(), 1, "only E has no value");
+        assert!(!svg.contains("#F4A54A"), "no orange bars");
     }
 
     #[test]

@@ -160,8 +160,8 @@ mod tests {
     #[test]
     fn english_numbers_and_png() {
         let svg = ranking_svg("Satisfaction", &sample(), 85.0, &ChartText::en()).unwrap();
-        assert!(texts(&svg).contains(&"86.5%"));
-        assert!(texts(&svg).contains(&"Target 85%"));
+        assert!(texts(&svg).contains(&"86.5 %"));
+        assert!(texts(&svg).contains(&"Target 85 %"));
         let png = to_png(&svg, 800).unwrap();
         assert_eq!(png_size(&png).0, 800);
     }

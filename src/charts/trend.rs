@@ -4,12 +4,12 @@ use super::canvas::{
     empty_chart, px, text_width, truncate, Align, Canvas, Scale, Swatch, BLUE, GRID, INK, LABEL, MUTED, PAD, SMALL,
     TARGET,
 };
-use super::{ChartError, ChartText, SMALL_N};
+use super::{ChartError, ChartText};
 
 const PLOT_H: i32 = 300;
 
 /// A line over periods (label, index in percent, n) with a dot per period, broken where the
-/// index is `None`; periods with fewer than [`SMALL_N`] answers get a hollow dot. A dashed target
+/// index is `None`; periods with fewer than `labels.small_n` answers get a hollow dot. A dashed target
 /// line with its label on the right. The y axis starts at a multiple of 10 below the lowest
 /// value or the target. No points give a "no data" chart.
 pub fn trend_svg(
@@ -31,7 +31,7 @@ pub fn trend_svg(
     let x1 = width - PAD - 8;
     let mut legend =
         vec![(Swatch::Line(BLUE), labels.index.clone()), (Swatch::Dashed(TARGET), labels.target_label(target))];
-    if points.iter().any(|p| p.2 < SMALL_N && value(p).is_some()) {
+    if points.iter().any(|p| p.2 < labels.small_n && value(p).is_some()) {
         legend.push((Swatch::Hollow(BLUE), labels.small_sample.clone()));
     }
     let top = PAD + 32 + 8 + 20 + 30;
@@ -99,7 +99,7 @@ pub fn trend_svg(
             match value(p) {
                 Some(v) => {
                     let y = scale.at(v);
-                    canvas.dot(x, y, 5, BLUE, p.2 < SMALL_N)?;
+                    canvas.dot(x, y, 5, BLUE, p.2 < labels.small_n)?;
                     if show_values {
                         let text = labels.percent(v, 1);
                         let half = px(text_width(&text, SMALL) / 2.0);

@@ -10,15 +10,33 @@ pub fn wilson_interval(successes: u64, n: u64) -> Option<(f64, f64)> {
     if n == 0 || successes > n {
         return None;
     }
+    Some(wilson(successes as f64 / n as f64, n))
+}
+
+/// The 95 % Wilson interval of a rate in percent (0–100) treated as a proportion of `n`
+/// observations; `None` when `n` is 0 or the rate is outside 0–100.
+///
+/// An approximate interval for criterion and overall indices, which are means of item rates
+/// (with `n` their response-count proxy): when every response answers every item it is
+/// conservative (the mean of rates varies at most as one rate of `n` does); items answered by
+/// fewer responses make it somewhat too narrow.
+pub fn rate_interval(rate: f64, n: u64) -> Option<(f64, f64)> {
+    if n == 0 || !(0.0..=100.0).contains(&rate) {
+        return None;
+    }
+    Some(wilson(rate / 100.0, n))
+}
+
+/// The interval of the proportion `p` (0–1) of `n` > 0, in percent; exact at 0 and 1.
+fn wilson(p: f64, n: u64) -> (f64, f64) {
     let n_f = n as f64;
-    let p = successes as f64 / n_f;
     let z2 = Z_95 * Z_95;
     let denominator = 1.0 + z2 / n_f;
     let centre = (p + z2 / (2.0 * n_f)) / denominator;
     let half = Z_95 / denominator * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt();
-    let low = if successes == 0 { 0.0 } else { (centre - half).clamp(0.0, 1.0) };
-    let high = if successes == n { 1.0 } else { (centre + half).clamp(0.0, 1.0) };
-    Some((100.0 * low, 100.0 * high))
+    let low = if p <= 0.0 { 0.0 } else { (centre - half).clamp(0.0, 1.0) };
+    let high = if p >= 1.0 { 1.0 } else { (centre + half).clamp(0.0, 1.0) };
+    (100.0 * low, 100.0 * high)
 }
 
 #[cfg(test)]
@@ -50,6 +68,15 @@ mod tests {
         assert_eq!(wilson_interval(7, 7).unwrap().1, 100.0);
         assert_eq!(wilson_interval(0, 1_000_000).unwrap().0, 0.0);
         assert_eq!(wilson_interval(1_000_000, 1_000_000).unwrap().1, 100.0);
+    }
+
+    #[test]
+    fn a_rate_gives_the_interval_of_its_counts() {
+        assert_eq!(rate_interval(80.0, 10), wilson_interval(8, 10));
+        assert_eq!(rounded(rate_interval(200.0 / 3.0, 3)), (20.8, 93.9));
+        assert_eq!(rate_interval(50.0, 0), None);
+        assert_eq!(rate_interval(100.5, 10), None);
+        assert_eq!(rate_interval(100.0, 4).unwrap().1, 100.0);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use askama_web::WebTemplate;
 use crate::domain::Locale;
 
 /// Where the pages link their stylesheet. Change the version whenever [`STYLESHEET`] changes.
-pub const STYLESHEET_PATH: &str = "/static/app-v2.css";
+pub const STYLESHEET_PATH: &str = "/static/app-v3.css";
 
 /// The stylesheet of the citizen pages (faces included as `data:` images), to serve at
 /// [`STYLESHEET_PATH`] as `text/css`.

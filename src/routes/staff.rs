@@ -64,6 +64,18 @@ fn message(locale: Locale, status: StatusCode, which: Message, retry: Option<Ret
         Message::BadForm => (ui.bad_form_title, ui.bad_form_body),
         Message::Failed => (ui.failed_title, ui.failed_body),
     };
+    let mut res = short_page(locale, status, title, body);
+    if let Some(RetryAfter(secs)) = retry {
+        if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    res
+}
+
+/// A page with a title, one paragraph and a way back to `/staff`.
+pub(super) fn short_page(locale: Locale, status: StatusCode, title: &'static str, body: &'static str) -> HttpResponse {
+    let ui = StaffText::for_locale(locale);
     let page = MessagePage {
         ui,
         other_lang_href: None,
@@ -72,13 +84,7 @@ fn message(locale: Locale, status: StatusCode, which: Message, retry: Option<Ret
         back_href: format!("/staff?lang={}", locale.code()),
         back_text: ui.back,
     };
-    let mut res = render(&page, status);
-    if let Some(RetryAfter(secs)) = retry {
-        if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-    }
-    res
+    render(&page, status)
 }
 
 #[derive(Clone, Copy)]
@@ -90,7 +96,7 @@ enum Message {
 }
 
 /// An error page for a failed request (database down, internal error): the API's status.
-fn failure(e: impl Into<ApiError>, locale: Locale) -> HttpResponse {
+pub(super) fn failure(e: impl Into<ApiError>, locale: Locale) -> HttpResponse {
     let e: ApiError = e.into();
     match e {
         ApiError::TooManyRequests(r) => message(locale, StatusCode::TOO_MANY_REQUESTS, Message::TooMany, Some(r)),
@@ -241,6 +247,10 @@ async fn logout(
 async fn home(user: CurrentUser, query: web::Query<PageQuery>) -> HttpResponse {
     let locale = query.locale();
     let u = user.user;
+    let dashboard_href = match (u.role.needs_agency(), u.agency_code.as_deref()) {
+        (true, Some(code)) => format!("{}?lang={}", super::dashboard_view::agency_path(code), locale.code()),
+        _ => format!("{}?lang={}", super::dashboard_view::CITY_PATH, locale.code()),
+    };
     let page = HomePage {
         ui: StaffText::for_locale(locale),
         other_lang_href: other_href("/staff", locale),
@@ -249,6 +259,7 @@ async fn home(user: CurrentUser, query: web::Query<PageQuery>) -> HttpResponse {
         username: u.username,
         role: u.role.label(locale),
         agency: u.agency_code,
+        dashboard_href,
     };
     render(&page, StatusCode::OK)
 }

@@ -25,6 +25,7 @@ pub struct StaffText {
     pub agency_label: &'static str,
     pub logout: &'static str,
     pub change_password: &'static str,
+    pub dashboard: &'static str,
     pub current_password: &'static str,
     pub new_password: &'static str,
     pub confirm_password: &'static str,
@@ -60,6 +61,7 @@ const VI: StaffText = StaffText {
     agency_label: "Cơ quan",
     logout: "Đăng xuất",
     change_password: "Đổi mật khẩu",
+    dashboard: "Xem chỉ số hài lòng (theo phương pháp SIPAS)",
     current_password: "Mật khẩu hiện tại",
     new_password: "Mật khẩu mới",
     confirm_password: "Nhập lại mật khẩu mới",
@@ -95,6 +97,7 @@ const EN: StaffText = StaffText {
     agency_label: "Agency",
     logout: "Log out",
     change_password: "Change password",
+    dashboard: "See the satisfaction index (SIPAS method)",
     current_password: "Current password",
     new_password: "New password",
     confirm_password: "New password again",
@@ -143,6 +146,8 @@ pub struct HomePage {
     pub username: String,
     pub role: &'static str,
     pub agency: Option<String>,
+    /// The dashboard page for the role: the agency's page, or the city overview.
+    pub dashboard_href: String,
 }
 
 #[derive(Debug, Template, WebTemplate)]

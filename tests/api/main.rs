@@ -12,6 +12,7 @@ mod browser;
 mod citizen_page;
 mod comments;
 mod compose;
+mod dashboard;
 mod definitions;
 mod health;
 mod indices;
