@@ -15,18 +15,13 @@
 use reqwest::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
-use sipas::auth::{password, Role};
+use sipas::auth::Role;
 use sipas::domain::{hanoi_date, EMAIL_MARKER, PHONE_MARKER};
 
-use crate::helpers::{full_answers, spawn_app_with, TestApp};
+use crate::helpers::{full_answers, spawn_app_with, staff_user, TestApp};
 
-const PASSWORD: &str = "mật khẩu thật dài 2026";
 const ITEMS_IN_PERSON: [&str; 16] =
     ["A1", "A2", "A3", "B1", "B2", "B3", "B4", "C1", "C2", "C3", "D1", "D2", "D3", "E1", "E2", "E3"];
-
-fn client() -> Client {
-    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
 
 /// Answers rating every item (and the overall question) `value`; online has A4 instead of A1–A3.
 fn answers(value: i64, online: bool, comment: &str) -> Value {
@@ -84,28 +79,6 @@ async fn seed(app: &TestApp) {
     while sipas::store::aggregates::fold_pending(&mut conn, 100).unwrap() > 0 {}
 }
 
-fn add_user(app: &TestApp, username: &str, role: Role, agency: Option<&str>) {
-    let hash = password::hash_blocking(PASSWORD).unwrap();
-    sipas::store::users::create(&mut app.db.get().unwrap(), username, &hash, role, agency).unwrap();
-}
-
-/// A logged-in client of a new user.
-async fn user(app: &TestApp, username: &str, role: Role, agency: Option<&str>) -> Client {
-    add_user(app, username, role, agency);
-    let c = client();
-    let page = c.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let start = page.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = page[start..].split('"').next().unwrap().to_owned();
-    let res = c
-        .post(app.url("/login"))
-        .form(&[("csrf", csrf.as_str()), ("username", username), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303, "login of {username}");
-    c
-}
-
 async fn seeded_app() -> TestApp {
     let app = spawn_app_with(|s| s.small_n = 3).await;
     seed(&app).await;
@@ -147,7 +120,7 @@ fn month_label() -> String {
 #[tokio::test]
 async fn the_city_overview_ranks_agencies_with_vietnamese_numbers() {
     let app = seeded_app().await;
-    let admin = user(&app, "admin", Role::Admin, None).await;
+    let admin = staff_user(&app, "admin", Role::Admin, None).await;
     let html = page(&app, &admin, "/staff/city", 200).await;
     save("city.html", html.as_bytes());
     assert!(html.contains("Chỉ số hài lòng (theo phương pháp SIPAS)"));
@@ -211,7 +184,7 @@ async fn the_city_overview_ranks_agencies_with_vietnamese_numbers() {
 #[tokio::test]
 async fn an_empty_city_shows_no_data_rather_than_an_error() {
     let app = spawn_app_with(|s| s.small_n = 3).await;
-    let admin = user(&app, "admin", Role::Admin, None).await;
+    let admin = staff_user(&app, "admin", Role::Admin, None).await;
     let html = page(&app, &admin, "/staff/city", 200).await;
     assert!(html.contains("Chưa có dữ liệu"), "the ranking chart says so");
     assert!(row(table(&html, "tbl-ranking"), "Sở Tài chính").contains(">—<"));
@@ -228,7 +201,7 @@ async fn an_empty_city_shows_no_data_rather_than_an_error() {
 async fn english_pages_use_english_numbers_and_every_viewer_role_sees_the_city() {
     let app = seeded_app().await;
     for (name, role) in [("city", Role::CityViewer), ("analyst", Role::Analyst)] {
-        let c = user(&app, name, role, None).await;
+        let c = staff_user(&app, name, role, None).await;
         let html = page(&app, &c, "/staff/city?lang=en", 200).await;
         assert!(html.contains("Satisfaction index (SIPAS method)"));
         let finance = row(table(&html, "tbl-ranking"), "Department of Finance");
@@ -245,7 +218,7 @@ async fn english_pages_use_english_numbers_and_every_viewer_role_sees_the_city()
 #[tokio::test]
 async fn the_agency_page_shows_criteria_items_trend_channels_and_masked_comments() {
     let app = seeded_app().await;
-    let viewer = user(&app, "tc.viewer", Role::AgencyViewer, Some("T.FINANCE")).await;
+    let viewer = staff_user(&app, "tc.viewer", Role::AgencyViewer, Some("T.FINANCE")).await;
     let home = page(&app, &viewer, "/staff", 200).await;
     assert!(home.contains("href=\"/staff/agencies/T.FINANCE?lang=vi\""), "agency users land on their agency");
     let html = page(&app, &viewer, "/staff/agencies/T.FINANCE", 200).await;
@@ -298,7 +271,7 @@ async fn the_agency_page_shows_criteria_items_trend_channels_and_masked_comments
 #[tokio::test]
 async fn a_city_viewer_sees_the_agency_against_the_city_and_small_samples_greyed() {
     let app = seeded_app().await;
-    let admin = user(&app, "admin", Role::Admin, None).await;
+    let admin = staff_user(&app, "admin", Role::Admin, None).await;
     let html = page(&app, &admin, "/staff/agencies/T.HEALTH", 200).await;
     save("agency.html", html.as_bytes());
     let criteria = table(&html, "tbl-criteria");
@@ -320,7 +293,7 @@ async fn a_city_viewer_sees_the_agency_against_the_city_and_small_samples_greyed
 #[tokio::test]
 async fn agency_users_get_the_same_403_for_other_and_unknown_agencies() {
     let app = seeded_app().await;
-    let manager = user(&app, "yt.manager", Role::AgencyManager, Some("T.HEALTH")).await;
+    let manager = staff_user(&app, "yt.manager", Role::AgencyManager, Some("T.HEALTH")).await;
     assert_eq!(get(&app, &manager, "/staff/agencies/T.HOSPITAL").await.status(), 200, "a unit below is visible");
     let other = page(&app, &manager, "/staff/agencies/T.FINANCE", 403).await;
     let unknown = page(&app, &manager, "/staff/agencies/T.NOPE", 403).await;
@@ -347,7 +320,7 @@ async fn agency_users_get_the_same_403_for_other_and_unknown_agencies() {
 #[tokio::test]
 async fn charts_download_as_svg_and_png_with_the_pages_scope() {
     let app = seeded_app().await;
-    let admin = user(&app, "admin", Role::Admin, None).await;
+    let admin = staff_user(&app, "admin", Role::Admin, None).await;
     let res = get(&app, &admin, "/staff/charts/ranking.svg").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()[CONTENT_TYPE], "image/svg+xml; charset=utf-8");
@@ -375,7 +348,7 @@ async fn charts_download_as_svg_and_png_with_the_pages_scope() {
     assert_eq!(info.width, 1000);
     assert!(info.height > 200, "{}", info.height);
 
-    let viewer = user(&app, "tc.viewer", Role::AgencyViewer, Some("T.FINANCE")).await;
+    let viewer = staff_user(&app, "tc.viewer", Role::AgencyViewer, Some("T.FINANCE")).await;
     for (path, texts) in [
         (
             "/staff/charts/profile.svg?agency=T.FINANCE",
@@ -414,7 +387,7 @@ fn save(name: &str, bytes: &[u8]) {
 #[tokio::test]
 async fn bad_filters_get_a_4xx_page_naming_the_parameter() {
     let app = seeded_app().await;
-    let admin = user(&app, "admin", Role::Admin, None).await;
+    let admin = staff_user(&app, "admin", Role::Admin, None).await;
     for (path, names) in [
         ("/staff/city?period=2026-Q7", vec!["Kỳ báo cáo", "<code>period</code>"]),
         ("/staff/city?field=fishing", vec!["Lĩnh vực", "<code>field</code>", "unknown field `fishing`"]),

@@ -183,3 +183,48 @@ pub fn tool_available(path: &str) -> bool {
     }
     found
 }
+
+/// The password of every staff account the tests create.
+pub const STAFF_PASSWORD: &str = "mật khẩu thật dài 2026";
+
+/// A client that keeps cookies and does not follow redirects (to see them).
+pub fn staff_client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Creates an account with [`STAFF_PASSWORD`].
+pub fn add_user(app: &TestApp, username: &str, role: sipas::auth::Role, agency: Option<&str>) {
+    let hash = sipas::auth::password::hash_blocking(STAFF_PASSWORD).unwrap();
+    sipas::store::users::create(&mut app.db.get().unwrap(), username, &hash, role, agency).unwrap();
+}
+
+/// The value of the hidden `csrf` field in a page.
+pub fn csrf_of(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("page has a csrf field") + 19;
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Submits the login form as a browser would.
+pub async fn login_with(app: &TestApp, c: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
+    let page = c.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&page);
+    c.post(app.url("/login"))
+        .form(&[("csrf", csrf.as_str()), ("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A logged-in client of a new account.
+pub async fn staff_user(
+    app: &TestApp,
+    username: &str,
+    role: sipas::auth::Role,
+    agency: Option<&str>,
+) -> reqwest::Client {
+    add_user(app, username, role, agency);
+    let c = staff_client();
+    let res = login_with(app, &c, username, STAFF_PASSWORD).await;
+    assert_eq!(res.status(), 303, "login of {username}");
+    c
+}

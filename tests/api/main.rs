@@ -8,6 +8,7 @@ mod helpers;
 mod proxy;
 
 mod aggregates;
+mod authorization;
 mod browser;
 mod citizen_page;
 mod comments;

@@ -4,36 +4,13 @@
 use diesel::prelude::*;
 use reqwest::header::{COOKIE, LOCATION, RETRY_AFTER, SET_COOKIE};
 use reqwest::{Client, Response};
-use sipas::auth::{password, Role};
+use sipas::auth::Role;
 
-use crate::helpers::{spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{
+    add_user, csrf_of, login_with, spawn_app, spawn_app_with, staff_client as client, TestApp, STAFF_PASSWORD,
+};
 
-const PASSWORD: &str = "mật khẩu thật dài 2026";
-
-fn client() -> Client {
-    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-fn add_user(app: &TestApp, username: &str, role: Role, agency: Option<&str>) {
-    let hash = password::hash_blocking(PASSWORD).unwrap();
-    sipas::store::users::create(&mut app.db.get().unwrap(), username, &hash, role, agency).unwrap();
-}
-
-/// The value of the hidden `csrf` field in a page.
-fn csrf_of(html: &str) -> String {
-    let start = html.find("name=\"csrf\" value=\"").expect("page has a csrf field") + 19;
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
-async fn login_with(app: &TestApp, c: &Client, username: &str, password: &str) -> Response {
-    let page = c.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let csrf = csrf_of(&page);
-    c.post(app.url("/login"))
-        .form(&[("csrf", csrf.as_str()), ("username", username), ("password", password)])
-        .send()
-        .await
-        .unwrap()
-}
+const PASSWORD: &str = STAFF_PASSWORD;
 
 /// Logs in and returns the session cookie's value.
 async fn login(app: &TestApp, c: &Client, username: &str) -> String {
