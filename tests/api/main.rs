@@ -9,6 +9,7 @@ mod proxy;
 
 mod aggregates;
 mod browser;
+mod browser_staff;
 mod citizen_page;
 mod comments;
 mod compose;
