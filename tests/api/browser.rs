@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::helpers::{spawn_app, tool_available, TestApp};
 
 /// A chromedriver child process, killed on drop.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
@@ -23,7 +23,7 @@ impl Drop for Driver {
     }
 }
 
-fn start_driver() -> Driver {
+pub(crate) fn start_driver() -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new("/usr/bin/chromedriver")
         .arg(format!("--port={port}"))
@@ -34,8 +34,9 @@ fn start_driver() -> Driver {
     Driver { child, port }
 }
 
-async fn connect(driver: &Driver, javascript: bool, profile: &std::path::Path) -> Client {
-    let args = vec![
+/// Chromium's command line for a test session with its own profile directory.
+pub(crate) fn chromium_args(profile: &std::path::Path) -> Vec<String> {
+    vec![
         // The flags this machine needs (shared/reference/machine-notes.md): no sandbox as
         // root, and no background networking on a closed network.
         "--headless=new".to_owned(),
@@ -48,7 +49,24 @@ async fn connect(driver: &Driver, javascript: bool, profile: &std::path::Path) -
         "--disable-sync".into(),
         "--disable-dev-shm-usage".into(),
         format!("--user-data-dir={}", profile.display()),
-    ];
+    ]
+}
+
+/// A WebDriver session with `caps`, retried while chromedriver starts up.
+pub(crate) async fn new_session(driver: &Driver, caps: &serde_json::Value) -> Client {
+    let url = format!("http://127.0.0.1:{}", driver.port);
+    for _ in 0..50 {
+        let mut builder = ClientBuilder::rustls().expect("rustls");
+        builder.capabilities(caps.as_object().unwrap().clone());
+        match builder.connect(&url).await {
+            Ok(c) => return c,
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("chromedriver did not accept a session");
+}
+
+async fn connect(driver: &Driver, javascript: bool, profile: &std::path::Path) -> Client {
     let mut prefs = serde_json::Map::new();
     if !javascript {
         // The browser's own "JavaScript: blocked" setting, as a citizen would set it.
@@ -61,22 +79,13 @@ async fn connect(driver: &Driver, javascript: bool, profile: &std::path::Path) -
         "pageLoadStrategy": if javascript { "normal" } else { "none" },
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
-            "args": args,
+            "args": chromium_args(profile),
             "prefs": prefs,
             // A phone-sized viewport (headless windows do not go below 500 px wide).
             "mobileEmulation": { "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 1.0 } },
         }
     });
-    let url = format!("http://127.0.0.1:{}", driver.port);
-    for _ in 0..50 {
-        let mut builder = ClientBuilder::rustls().expect("rustls");
-        builder.capabilities(caps.as_object().unwrap().clone());
-        match builder.connect(&url).await {
-            Ok(c) => return c,
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    panic!("chromedriver did not accept a session");
+    new_session(driver, &caps).await
 }
 
 /// Clicks the label that holds the input (radio buttons are styled inside their labels).

@@ -10,6 +10,7 @@ mod proxy;
 mod aggregates;
 mod authorization;
 mod browser;
+mod browser_staff;
 mod citizen_page;
 mod comments;
 mod compose;
