@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::citizen_view::{
     ChoiceView, CommentView, ErrorLink, ItemView, MultiChoiceView, NoticeKind, NoticePage, PercentView, ProfileView,
-    QuestionView, SectionView, SurveyPage, ThanksPage, UiText, STYLESHEET, STYLESHEET_PATH,
+    QuestionView, SectionView, SurveyPage, ThanksPage, UiText, STYLESHEET, stylesheet_path,
 };
 use super::survey_link::{self, LinkState, OpenSurvey};
 use super::ApiError;
@@ -21,7 +21,7 @@ use crate::store::responses::SubmitOutcome;
 use crate::surveys::{AnswerError, AnswerInput, AnswerValue, Item, QuestionKind};
 
 pub fn config(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
-    cfg.route(STYLESHEET_PATH, web::get().to(stylesheet)).route("/thanks", web::get().to(thanks)).service(
+    cfg.route(stylesheet_path(), web::get().to(stylesheet)).route("/thanks", web::get().to(thanks)).service(
         web::resource("/s/{token}")
             .app_data(web::PayloadConfig::new(max_body_bytes))
             .route(web::get().to(show_survey))
@@ -103,8 +103,9 @@ fn trouble(e: ApiError, locale: Locale) -> HttpResponse {
         .body(format!(
             "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
          content=\"width=device-width, initial-scale=1\"><title>{title}</title><link rel=\"stylesheet\" \
-         href=\"{STYLESHEET_PATH}\"></head><body><main id=\"main\"><h1>{title}</h1></main></body></html>",
-            locale.code()
+         href=\"{}\"></head><body><main id=\"main\"><h1>{title}</h1></main></body></html>",
+            locale.code(),
+            stylesheet_path()
         ))
 }
 

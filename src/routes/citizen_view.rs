@@ -4,19 +4,26 @@
 //! Plain data only: a handler fills these from a survey definition and the submitted form, and
 //! returns the page (each implements actix-web's `Responder` through `askama_web`). The pages use
 //! no JavaScript, no inline style and one stylesheet, [`STYLESHEET`], served at
-//! [`STYLESHEET_PATH`] with a long cache lifetime.
+//! [`stylesheet_path`] with a long cache lifetime.
 
 use askama::Template;
 use askama_web::WebTemplate;
 
 use crate::domain::Locale;
 
-/// Where the pages link their stylesheet. Change the version whenever [`STYLESHEET`] changes.
-pub const STYLESHEET_PATH: &str = "/static/app-v3.css";
-
-/// The stylesheet of the citizen pages (faces included as `data:` images), to serve at
-/// [`STYLESHEET_PATH`] as `text/css`.
+/// The stylesheet of every page (faces included as `data:` images), to serve at
+/// [`stylesheet_path`] as `text/css`.
 pub const STYLESHEET: &str = include_str!("../../web/static/app.css");
+
+static STYLESHEET_PATH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("/static/app-{}.css", &crate::domain::token::sha256_hex(STYLESHEET)[..12])
+});
+
+/// Where the pages link their stylesheet: named by a hash of its content, so browsers may keep
+/// it for a year and still get a changed one at once.
+pub fn stylesheet_path() -> &'static str {
+    STYLESHEET_PATH.as_str()
+}
 
 /// One level of the 1–5 satisfaction scale: the submitted value and its text label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -600,7 +607,7 @@ mod tests {
         assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62; &#38; Co"));
         assert!(html.contains("<form method=\"post\" action=\"/s/AbC123?lang=vi\""));
         assert!(html.contains("href=\"/s/AbC123?lang=en\""));
-        assert!(html.contains(&format!("href=\"{STYLESHEET_PATH}\"")));
+        assert!(html.contains(&format!("href=\"{}\"", stylesheet_path())));
         assert!(!html.contains("role=\"alert\""), "no error summary on a fresh page");
         assert!(!html.contains(" checked"), "nothing pre-selected on a fresh page");
         assert!(!html.contains("<details class=\"profile\" open"), "profile starts collapsed");
@@ -754,7 +761,7 @@ mod tests {
     fn citizen_preview_files() {
         let Some(dir) = std::env::var_os("SIPAS_CITIZEN_PREVIEW") else { return };
         let dir = std::path::PathBuf::from(dir);
-        let css = dir.join(STYLESHEET_PATH.trim_start_matches('/'));
+        let css = dir.join(stylesheet_path().trim_start_matches('/'));
         std::fs::create_dir_all(css.parent().expect("static dir")).expect("create dir");
         std::fs::write(&css, STYLESHEET).expect("write css");
         let vi = UiText::for_locale(Locale::Vi);
