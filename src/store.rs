@@ -4,6 +4,7 @@
 pub mod agencies;
 pub mod aggregates;
 pub mod api_keys;
+pub mod bulk;
 pub mod invitations;
 pub mod responses;
 pub mod sessions;

@@ -112,6 +112,25 @@ fn to_domain(row: AgencyRow, successors: Vec<String>) -> Result<Agency, StoreErr
     })
 }
 
+/// Every stored agency with its successors, by code.
+pub fn all(conn: &mut DbConn) -> Result<Vec<Agency>, StoreError> {
+    let rows: Vec<AgencyRow> = agencies::table.select(AgencyRow::as_select()).order(agencies::code).load(conn)?;
+    let links: Vec<(String, String)> = agency_successors::table
+        .select((agency_successors::agency_code, agency_successors::successor_code))
+        .order((agency_successors::agency_code, agency_successors::successor_code))
+        .load(conn)?;
+    let mut successors: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for (agency, successor) in links {
+        successors.entry(agency).or_default().push(successor);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let s = successors.remove(&row.code).unwrap_or_default();
+            to_domain(row, s)
+        })
+        .collect()
+}
+
 /// Whether `code` is `root` or lies below it in the tree.
 pub fn is_within(conn: &mut DbConn, code: &str, root: &str) -> Result<bool, StoreError> {
     let mut current = Some(code.to_owned());
