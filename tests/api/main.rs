@@ -12,6 +12,7 @@ mod browser;
 mod citizen_page;
 mod compose;
 mod definitions;
+mod demo;
 mod health;
 mod invitations;
 mod migrations;
