@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::invitations::NewInvitation;
 use super::responses::NewResponse;
-use super::{on_backend, StoreError};
+use super::StoreError;
 use crate::db::schema::{answers, invitations, responses};
 use crate::db::DbConn;
 
@@ -121,8 +121,30 @@ fn set_cache(conn: &mut DbConn, kib: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Inserts the invitations, then the responses and their answers, in one transaction, with
-/// as many rows per statement as the bind-parameter limit allows. Responses are stored
+/// Writes `rows` into `table`: a binary COPY on PostgreSQL (several times faster than INSERTs
+/// there), INSERTs of at most [`MAX_BIND_PARAMS`] parameters each on SQLite. (A macro: the
+/// trait bounds of a generic function over both paths would be longer than the code.)
+macro_rules! write_rows {
+    ($conn:expr, $table:expr, $rows:expr, $columns:expr) => {{
+        let rows = $rows;
+        if !rows.is_empty() {
+            match $conn {
+                DbConn::Postgresql(c) => {
+                    diesel::copy_from($table).from_insertable(rows).execute(c)?;
+                }
+                DbConn::Sqlite(c) => {
+                    for chunk in rows.chunks(MAX_BIND_PARAMS / $columns) {
+                        diesel::insert_into($table).values(chunk).execute(c)?;
+                    }
+                }
+            }
+        }
+    }};
+}
+
+/// Inserts the invitations, then the responses and their answers, in one transaction:
+/// on PostgreSQL with one `COPY … FROM STDIN (FORMAT binary)` per table, on SQLite with
+/// multi-row INSERTs of as many rows as the bind-parameter limit allows. Responses are stored
 /// unfolded, exactly as a submit stores them.
 pub fn insert(
     conn: &mut DbConn,
@@ -153,9 +175,7 @@ pub fn insert(
                 }
             })
             .collect();
-        for chunk in rows.chunks(MAX_BIND_PARAMS / INVITATION_COLUMNS) {
-            on_backend!(conn, |c| diesel::insert_into(invitations::table).values(chunk).execute(c))?;
-        }
+        write_rows!(conn, invitations::table, rows.as_slice(), INVITATION_COLUMNS);
 
         let rows: Vec<ResponseRow<'_>> = responses
             .iter()
@@ -181,9 +201,7 @@ pub fn insert(
                 }
             })
             .collect();
-        for chunk in rows.chunks(MAX_BIND_PARAMS / RESPONSE_COLUMNS) {
-            on_backend!(conn, |c| diesel::insert_into(responses::table).values(chunk).execute(c))?;
-        }
+        write_rows!(conn, responses::table, rows.as_slice(), RESPONSE_COLUMNS);
 
         let rows: Vec<AnswerRow<'_>> = responses
             .iter()
@@ -195,9 +213,7 @@ pub fn insert(
                 })
             })
             .collect();
-        for chunk in rows.chunks(MAX_BIND_PARAMS / ANSWER_COLUMNS) {
-            on_backend!(conn, |c| diesel::insert_into(answers::table).values(chunk).execute(c))?;
-        }
+        write_rows!(conn, answers::table, rows.as_slice(), ANSWER_COLUMNS);
         Ok(Inserted { invitations: invitations.len(), responses: responses.len(), answers: rows.len() })
     })
 }
