@@ -77,8 +77,11 @@ impl Spec {
         if self.days == 0 || self.days > 3_660 {
             return Err(SyntheticError::Spec(format!("--days must be between 1 and 3660, not {}", self.days)));
         }
-        if self.responses > 100_000_000 {
-            return Err(SyntheticError::Spec(format!("--responses must be at most 100000000, not {}", self.responses)));
+        if self.responses == 0 || self.responses > 100_000_000 {
+            return Err(SyntheticError::Spec(format!(
+                "--responses must be between 1 and 100000000, not {}",
+                self.responses
+            )));
         }
         Ok(())
     }
@@ -463,6 +466,7 @@ mod tests {
         assert_eq!(spec.first_day(), NaiveDate::from_ymd_opt(2025, 11, 23).unwrap());
         assert!(spec.check().is_ok());
         assert!(Spec { days: 0, ..spec.clone() }.check().is_err());
+        assert!(Spec { responses: 0, ..spec.clone() }.check().is_err());
         assert_eq!(Spec::default().days, 365);
     }
 
