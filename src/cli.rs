@@ -1,5 +1,5 @@
 //! The command line: `sipas [serve] | migrate | check-definitions | api-key | user |
-//! import-agencies | verify-aggregates`.
+//! import-agencies | verify-aggregates | demo`.
 //! Command output goes to stdout (keys alone on their line, for scripts); logs to stderr.
 
 use std::collections::HashSet;
@@ -55,6 +55,25 @@ pub enum Command {
         #[arg(long)]
         rebuild: bool,
     },
+    /// Fill a database that has no responses with a year of synthetic responses (sample
+    /// agencies if it has none), and create the staff accounts demo-admin and demo-ward.
+    Demo(DemoArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// How many responses.
+    #[arg(long, default_value_t = crate::synthetic::Spec::DEFAULT_RESPONSES)]
+    pub responses: u64,
+    /// How many days, ending with --end.
+    #[arg(long, default_value_t = crate::synthetic::Spec::DEFAULT_DAYS)]
+    pub days: u32,
+    /// The seed: the same seed gives the same data.
+    #[arg(long, default_value_t = crate::synthetic::Spec::DEFAULT_SEED)]
+    pub seed: u64,
+    /// The last day, YYYY-MM-DD [default: today in Hanoi].
+    #[arg(long)]
+    pub end: Option<chrono::NaiveDate>,
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -62,8 +81,9 @@ pub struct ServeArgs {
     /// Address to listen on [env: SIPAS_BIND] [default: 127.0.0.1:8080].
     #[arg(long)]
     pub bind: Option<String>,
-    /// Fill an empty database with the sample agencies and print a demo API key and
-    /// survey links, so a newcomer sees something real.
+    /// Fill an empty database with the sample agencies, print a demo API key and survey
+    /// links, add a year of synthetic responses if there are none yet, and create the
+    /// demo-admin and demo-ward accounts, so a newcomer sees something real.
     #[arg(long)]
     pub demo: bool,
 }
@@ -179,7 +199,30 @@ pub fn run() -> anyhow::Result<()> {
             let (db, _) = startup::prepare(&settings)?;
             verify_aggregates(&mut *db.get()?, rebuild)
         }
+        Command::Demo(args) => demo(&settings, args),
     }
+}
+
+/// `sipas demo`: synthetic data and the demo accounts, on a database without responses.
+fn demo(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
+    let mut spec = crate::synthetic::Spec::new(args.responses, args.seed);
+    spec.days = args.days;
+    if let Some(end) = args.end {
+        spec.end = end;
+    }
+    let (db, registry) = startup::prepare(settings)?;
+    let secret = startup::load_secret(settings)?;
+    crate::demo::ensure_agencies(&db)?;
+    let (summary, took) = crate::demo::populate(&db, &registry, &secret, &spec)?;
+    println!("{}", crate::demo::describe(&summary, &spec, took));
+    let accounts = crate::demo::create_accounts(&mut *db.get()?)?;
+    let public_url = match settings.bind.parse::<std::net::SocketAddr>() {
+        Ok(addr) => settings.resolved_public_url(addr),
+        Err(_) => settings.public_url.clone().unwrap_or_else(|| format!("http://{}", settings.bind)),
+    };
+    println!("{}", crate::demo::describe_accounts(&accounts, &public_url));
+    println!("(start the server first: sipas serve)");
+    Ok(())
 }
 
 /// `sipas verify-aggregates [--rebuild]`: prints the result on stdout; differences are an error.

@@ -11,7 +11,7 @@
 //! - [`domain`]: pure types shared by all of the above.
 //!
 //! Beside them: [`auth`] (staff roles, passwords, sessions, CSRF), [`charts`] (SVG/PNG charts from plain data), [`config`] (settings), [`reference`] (agency files), [`qr`],
-//! [`ratelimit`] and [`telemetry`].
+//! [`ratelimit`], [`telemetry`], and [`synthetic`] with [`demo`] (made-up data for demos and benchmarks).
 
 pub mod auth;
 pub mod charts;
@@ -30,4 +30,5 @@ pub mod routes;
 pub mod startup;
 pub mod store;
 pub mod surveys;
+pub mod synthetic;
 pub mod telemetry;

@@ -5,6 +5,7 @@ pub mod agencies;
 pub mod aggregates;
 pub mod api_keys;
 pub mod audit;
+pub mod bulk;
 pub mod comments;
 pub mod index_counts;
 pub mod invitations;

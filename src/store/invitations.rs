@@ -51,7 +51,22 @@ impl NewInvitation {
         now: NaiveDateTime,
         ttl_days: u32,
     ) -> NewInvitation {
-        let id = super::new_id();
+        NewInvitation::with_id(super::new_id(), secret, scope, survey, locale, email, now, ttl_days)
+    }
+
+    /// Like [`NewInvitation::new`] with a given id (the synthetic-data generator draws its
+    /// ids from a seeded generator, so that a seed always gives the same data).
+    #[allow(clippy::too_many_arguments)]
+    pub fn with_id(
+        id: String,
+        secret: &[u8],
+        scope: DossierScope,
+        survey: (&str, i32),
+        locale: &str,
+        email: Option<String>,
+        now: NaiveDateTime,
+        ttl_days: u32,
+    ) -> NewInvitation {
         NewInvitation {
             token_hash: crate::domain::InvitationToken::derive(secret, &id).hash().0,
             id,

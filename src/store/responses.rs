@@ -165,3 +165,8 @@ pub fn counts(conn: &mut DbConn) -> Result<(i64, i64), StoreError> {
     let a = answers::table.count().get_result(conn)?;
     Ok((r, a))
 }
+
+/// Whether any response is stored (cheap on a large table: stops at the first row).
+pub fn any(conn: &mut DbConn) -> Result<bool, StoreError> {
+    Ok(diesel::select(diesel::dsl::exists(responses::table.select(responses::id))).get_result(conn)?)
+}

@@ -16,6 +16,7 @@ mod comments;
 mod compose;
 mod dashboard;
 mod definitions;
+mod demo;
 mod health;
 mod indices;
 mod invitations;
