@@ -170,6 +170,9 @@ fn code_list(codes: &[String]) -> Result<String, StoreError> {
     Ok(out)
 }
 
+/// First and last day, inclusive.
+type Range = (NaiveDate, NaiveDate);
+
 /// Which table shape a statement reads.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Source {
@@ -183,13 +186,10 @@ enum Source {
     RawInvitations,
 }
 
-/// Appends ` WHERE …` for `q` over `ranges` of `source`, `prefix` naming the row alias.
-fn filters(
-    sql: &mut Sql,
-    q: &CountQuery<'_>,
-    source: Source,
-    ranges: &[(NaiveDate, NaiveDate)],
-) -> Result<(), StoreError> {
+/// Appends ` WHERE …` for `q` over the dates `range` of `source`. One range per statement: a
+/// single `BETWEEN` on the key's date column is a range scan of the primary key, where an `OR`
+/// of two would make SQLite scan the whole table.
+fn filters(sql: &mut Sql, q: &CountQuery<'_>, source: Source, range: Range) -> Result<(), StoreError> {
     let p = if source == Source::Raw { "r." } else { "" };
     let date = match source {
         Source::Spans => "span_start",
@@ -199,14 +199,7 @@ fn filters(
     };
     sql.push(&format!(" WHERE {p}survey_id = ")).bind(Bind::Text(q.survey_id.to_owned()));
     sql.push(&format!(" AND {p}survey_version = ")).bind(Bind::Int(q.survey_version));
-    sql.push(" AND (");
-    for (i, (from, to)) in ranges.iter().enumerate() {
-        if i > 0 {
-            sql.push(" OR ");
-        }
-        sql.push(&format!("{date} BETWEEN ")).bind(Bind::Date(*from)).push(" AND ").bind(Bind::Date(*to));
-    }
-    sql.push(")");
+    sql.push(&format!(" AND {date} BETWEEN ")).bind(Bind::Date(range.0)).push(" AND ").bind(Bind::Date(range.1));
     if let Some(codes) = q.agencies {
         if codes.is_empty() {
             sql.push(" AND 1 = 0");
@@ -245,7 +238,7 @@ fn answers_sql(
     conn: &DbConn,
     q: &CountQuery<'_>,
     source: Source,
-    ranges: &[(NaiveDate, NaiveDate)],
+    range: Range,
 ) -> Result<Sql, StoreError> {
     let mut sql = Sql::new(conn);
     let sum = |e: &str| format!("CAST(COALESCE(SUM({e}), 0) AS BIGINT)");
@@ -262,7 +255,7 @@ fn answers_sql(
                 sum("n4"),
                 sum("n5")
             ));
-            filters(&mut sql, q, source, ranges)?;
+            filters(&mut sql, q, source, range)?;
             sql.push(&group_by);
         }
         Source::Days => {
@@ -276,7 +269,7 @@ fn answers_sql(
                 by_value("value", 4),
                 by_value("value", 5)
             ));
-            filters(&mut sql, q, source, ranges)?;
+            filters(&mut sql, q, source, range)?;
             sql.push(" AND value BETWEEN 0 AND 5").push(&group_by);
         }
         Source::Raw | Source::RawInvitations => {
@@ -292,7 +285,7 @@ fn answers_sql(
                 raw(4),
                 raw(5)
             ));
-            filters(&mut sql, q, Source::Raw, ranges)?;
+            filters(&mut sql, q, Source::Raw, range)?;
             sql.push(&group_by);
         }
     }
@@ -304,7 +297,7 @@ fn count_sql(
     q: &CountQuery<'_>,
     table: &str,
     source: Source,
-    ranges: &[(NaiveDate, NaiveDate)],
+    range: Range,
 ) -> Result<Sql, StoreError> {
     let mut sql = Sql::new(conn);
     let prefix = if source == Source::Raw { "r." } else { "" };
@@ -314,7 +307,7 @@ fn count_sql(
         Source::Raw | Source::RawInvitations => "CAST(COUNT(*) AS BIGINT)",
     };
     sql.push(&format!("SELECT {select}, {count} AS count FROM {table}"));
-    filters(&mut sql, q, source, ranges)?;
+    filters(&mut sql, q, source, range)?;
     sql.push(&group_by);
     Ok(sql)
 }
@@ -325,28 +318,23 @@ pub fn load(conn: &mut DbConn, q: &CountQuery<'_>) -> Result<BTreeMap<String, Gr
         return Err(StoreError::Rejected(format!("the range {} to {} is reversed", q.from, q.to)));
     }
     let mut out: BTreeMap<String, GroupCounts> = BTreeMap::new();
-    let whole = [(q.from, q.to)];
-    // (source, ranges) for answers/responses, then for invitations.
-    let mut reads: Vec<(Source, Vec<(NaiveDate, NaiveDate)>)> = Vec::new();
-    let mut invitation_reads: Vec<(Source, Vec<(NaiveDate, NaiveDate)>)> = Vec::new();
+    let whole = (q.from, q.to);
+    // (source, dates) of each read for answers and responses, then for invitations.
+    let mut reads: Vec<(Source, Range)> = Vec::new();
+    let mut invitation_reads: Vec<(Source, Range)> = Vec::new();
     if !q.profile.is_empty() {
-        reads.push((Source::Raw, whole.to_vec()));
+        reads.push((Source::Raw, whole));
     } else if q.procedure.is_some() {
-        reads.push((Source::Days, whole.to_vec()));
-        invitation_reads.push((Source::RawInvitations, whole.to_vec()));
+        reads.push((Source::Days, whole));
+        invitation_reads.push((Source::RawInvitations, whole));
     } else {
         let cover = span_cover(q.from, q.to);
-        if let Some(spans) = cover.spans {
-            reads.push((Source::Spans, vec![spans]));
-        }
-        let ends: Vec<_> = cover.head.into_iter().chain(cover.tail).collect();
-        if !ends.is_empty() {
-            reads.push((Source::Days, ends));
-        }
+        reads.extend(cover.spans.map(|r| (Source::Spans, r)));
+        reads.extend(cover.head.into_iter().chain(cover.tail).map(|r| (Source::Days, r)));
         invitation_reads = reads.clone();
     }
-    for (source, ranges) in &reads {
-        let sql = answers_sql(conn, q, *source, ranges)?;
+    for &(source, range) in &reads {
+        let sql = answers_sql(conn, q, source, range)?;
         for row in load_sql!(conn, &sql, AnswerRow)? {
             let n = [row.n_na, row.n1, row.n2, row.n3, row.n4, row.n5];
             if n.iter().all(|&c| c == 0) {
@@ -362,7 +350,7 @@ pub fn load(conn: &mut DbConn, q: &CountQuery<'_>) -> Result<BTreeMap<String, Gr
             Source::Days => "response_counts",
             Source::Raw | Source::RawInvitations => "responses r",
         };
-        let sql = count_sql(conn, q, table, *source, ranges)?;
+        let sql = count_sql(conn, q, table, source, range)?;
         for row in load_sql!(conn, &sql, CountRow)? {
             if row.count > 0 {
                 out.entry(row.grp).or_default().responses += u64::try_from(row.count).unwrap_or(0);
@@ -370,13 +358,13 @@ pub fn load(conn: &mut DbConn, q: &CountQuery<'_>) -> Result<BTreeMap<String, Gr
         }
     }
     let with_rate = q.profile.is_empty();
-    for (source, ranges) in &invitation_reads {
+    for &(source, range) in &invitation_reads {
         let table = match source {
             Source::Spans => "invitation_totals",
             Source::Days => "invitation_counts",
             Source::Raw | Source::RawInvitations => "invitations",
         };
-        let sql = count_sql(conn, q, table, *source, ranges)?;
+        let sql = count_sql(conn, q, table, source, range)?;
         for row in load_sql!(conn, &sql, CountRow)? {
             if row.count > 0 {
                 *out.entry(row.grp).or_default().invitations.get_or_insert(0) += u64::try_from(row.count).unwrap_or(0);
