@@ -97,16 +97,18 @@ struct AnswerRow<'a> {
 }
 const ANSWER_COLUMNS: usize = 3;
 
-/// SQLite page cache during a bulk load, in KiB (the default is 2 MiB). The token-hash index
-/// takes inserts all over it and the counter rebuild sorts every answer: both stay in memory.
-const BULK_CACHE_KIB: i64 = 256 * 1024;
+/// The largest SQLite page cache a bulk load asks for, in KiB.
+pub const MAX_CACHE_KIB: i64 = 256 * 1024;
 /// SQLite's default page cache, in KiB, restored by [`end`].
 const DEFAULT_CACHE_KIB: i64 = 2_000;
 
-/// Prepares a connection for a bulk load: on SQLite a large page cache (taken only as it
-/// fills); nothing on PostgreSQL. Call [`end`] afterwards, whatever happened.
-pub fn begin(conn: &mut DbConn) -> Result<(), StoreError> {
-    set_cache(conn, BULK_CACHE_KIB)
+/// Prepares a connection for a bulk load: on SQLite a page cache of `cache_kib` (at least the
+/// default, at most [`MAX_CACHE_KIB`]), so that the token-hash index, which takes inserts all
+/// over it, and a later counter rebuild's sort stay in memory; nothing on PostgreSQL. The
+/// memory is taken only as the cache fills, but the process may keep it afterwards: size it
+/// to the load. Call [`end`] afterwards, whatever happened.
+pub fn begin(conn: &mut DbConn, cache_kib: i64) -> Result<(), StoreError> {
+    set_cache(conn, cache_kib.clamp(DEFAULT_CACHE_KIB, MAX_CACHE_KIB))
 }
 
 /// Returns the connection to its usual settings after [`begin`].
