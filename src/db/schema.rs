@@ -171,6 +171,40 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// `answer_totals` summed over fields and channels.
+    agency_answer_totals (survey_id, span_start, survey_version, agency_code, item_id) {
+        survey_id -> Text,
+        span_start -> Date,
+        survey_version -> Integer,
+        agency_code -> Text,
+        item_id -> Text,
+        n_na -> BigInt,
+        n1 -> BigInt,
+        n2 -> BigInt,
+        n3 -> BigInt,
+        n4 -> BigInt,
+        n5 -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Answers per agency × day × item, one column per value (the ragged ends of custom ranges).
+    agency_answer_days (survey_id, day, survey_version, agency_code, item_id) {
+        survey_id -> Text,
+        day -> Date,
+        survey_version -> Integer,
+        agency_code -> Text,
+        item_id -> Text,
+        n_na -> BigInt,
+        n1 -> BigInt,
+        n2 -> BigInt,
+        n3 -> BigInt,
+        n4 -> BigInt,
+        n5 -> BigInt,
+    }
+}
+
+diesel::table! {
     /// Folded responses per scope × half-month span.
     response_totals (survey_id, span_start, survey_version, agency_code, field, channel) {
         survey_id -> Text,
@@ -236,6 +270,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     answer_counts,
     response_counts,
     answer_totals,
+    agency_answer_totals,
+    agency_answer_days,
     response_totals,
     invitation_counts,
     invitation_totals,

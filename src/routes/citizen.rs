@@ -10,8 +10,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::citizen_view::{
-    ChoiceView, CommentView, ErrorLink, ItemView, MultiChoiceView, NoticeKind, NoticePage, PercentView, ProfileView,
-    QuestionView, SectionView, SurveyPage, ThanksPage, UiText, STYLESHEET, stylesheet_path,
+    stylesheet_path, ChoiceView, CommentView, ErrorLink, ItemView, MultiChoiceView, NoticeKind, NoticePage,
+    PercentView, ProfileView, QuestionView, SectionView, SurveyPage, ThanksPage, UiText, STYLESHEET,
 };
 use super::survey_link::{self, LinkState, OpenSurvey};
 use super::ApiError;

@@ -15,9 +15,8 @@ use crate::domain::Locale;
 /// [`stylesheet_path`] as `text/css`.
 pub const STYLESHEET: &str = include_str!("../../web/static/app.css");
 
-static STYLESHEET_PATH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!("/static/app-{}.css", &crate::domain::token::sha256_hex(STYLESHEET)[..12])
-});
+static STYLESHEET_PATH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("/static/app-{}.css", &crate::domain::token::sha256_hex(STYLESHEET)[..12]));
 
 /// Where the pages link their stylesheet: named by a hash of its content, so browsers may keep
 /// it for a year and still get a changed one at once.

@@ -23,7 +23,7 @@ use crate::db::{Backend, DbConn};
 
 pub mod totals;
 
-use totals::{CellKey, CellTable};
+use totals::{AnswerTable, CellKey, CellTable};
 
 /// The scope and day of a `response_counts` row (also the first part of an answer key).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -54,8 +54,8 @@ pub enum CounterKey {
     Answer(AnswerKey),
     /// A row of `response_totals`, `invitation_counts` or `invitation_totals`.
     Cell(&'static str, CellKey),
-    /// One value column (0 = `n_na`, 1..5) of an `answer_totals` row.
-    AnswerTotal(CellKey, String, usize),
+    /// One value column (0 = `n_na`, 1..5) of a row of a wide answer table.
+    AnswerTotal(&'static str, CellKey, String, usize),
 }
 
 /// A counter whose stored value is not what the raw answers give (0 = no row).
@@ -93,9 +93,9 @@ impl fmt::Display for Difference {
                 write!(f, "answer_counts {} item={} value={value}", k.slice, k.item_id)?
             }
             CounterKey::Cell(table, k) => write!(f, "{table} {k}")?,
-            CounterKey::AnswerTotal(k, item, value) => {
+            CounterKey::AnswerTotal(table, k, item, value) => {
                 let column = if *value == 0 { "n_na".to_owned() } else { format!("n{value}") };
-                write!(f, "answer_totals {k} item={item} {column}")?
+                write!(f, "{table} {k} item={item} {column}")?
             }
         }
         write!(f, ": expected {}, stored {}", self.expected, self.stored)
@@ -263,13 +263,15 @@ pub fn verify(conn: &mut DbConn) -> Result<Vec<Difference>, StoreError> {
                 .flat_map(|((cell, item), n)| (0..6).map(move |v| ((cell.clone(), item.clone(), v), n[v])))
                 .collect::<BTreeMap<_, _>>()
         };
-        let expected = flatten(totals::roll_up_answers(&expected_answers));
-        let stored = flatten(totals::load_answers(conn)?);
-        out.extend(compare(expected, stored).into_iter().map(|((cell, item, v), e, s)| Difference {
-            key: CounterKey::AnswerTotal(cell, item, v),
-            expected: e,
-            stored: s,
-        }));
+        for table in AnswerTable::ALL {
+            let expected = flatten(totals::roll_up_answers(&expected_answers, table));
+            let stored = flatten(totals::load_answers(conn, table)?);
+            out.extend(compare(expected, stored).into_iter().map(|((cell, item, v), e, s)| Difference {
+                key: CounterKey::AnswerTotal(table.name(), cell, item, v),
+                expected: e,
+                stored: s,
+            }));
+        }
         Ok(out)
     })
 }
@@ -301,7 +303,8 @@ pub fn rebuild(conn: &mut DbConn) -> Result<(usize, usize), StoreError> {
         if backend == Backend::Postgres {
             diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(conn)?;
             diesel::sql_query(
-                "LOCK TABLE answer_counts, response_counts, answer_totals, response_totals IN EXCLUSIVE MODE",
+                "LOCK TABLE answer_counts, response_counts, answer_totals, agency_answer_totals, agency_answer_days, \
+                 response_totals IN EXCLUSIVE MODE",
             )
             .execute(conn)?;
         }
@@ -353,7 +356,8 @@ pub fn fold_pending(conn: &mut DbConn, limit: usize) -> Result<usize, StoreError
         let ids: Vec<String> = match conn {
             DbConn::Postgresql(c) => {
                 diesel::sql_query(
-                    "LOCK TABLE answer_counts, response_counts, answer_totals, response_totals IN ROW EXCLUSIVE MODE",
+                    "LOCK TABLE answer_counts, response_counts, answer_totals, agency_answer_totals, agency_answer_days, \
+                     response_totals IN ROW EXCLUSIVE MODE",
                 )
                 .execute(c)?;
                 diesel::sql_query(
@@ -379,7 +383,9 @@ pub fn fold_pending(conn: &mut DbConn, limit: usize) -> Result<usize, StoreError
         let (slices, answers) = batch_sums(conn, &ids)?;
         upsert_answers(conn, &answers)?;
         upsert_responses(conn, &slices)?;
-        totals::add_answers(conn, &totals::roll_up_answers(&answers))?;
+        for table in AnswerTable::ALL {
+            totals::add_answers(conn, table, &totals::roll_up_answers(&answers, table))?;
+        }
         totals::add_cells(conn, CellTable::ResponseTotals, &totals::roll_up_responses(&slices))?;
         Ok(ids.len())
     })

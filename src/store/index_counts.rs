@@ -234,45 +234,26 @@ fn group_sql(q: &CountQuery<'_>, prefix: &str, extra: &str) -> (String, String) 
     }
 }
 
+/// The answers of `q` over `range` from `source`. `agency_level` reads the agency-level tables
+/// (summed over fields and channels), which suffice when nothing asks for a field or channel.
 fn answers_sql(
     conn: &DbConn,
     q: &CountQuery<'_>,
     source: Source,
     range: Range,
+    agency_level: bool,
 ) -> Result<Sql, StoreError> {
     let mut sql = Sql::new(conn);
     let sum = |e: &str| format!("CAST(COALESCE(SUM({e}), 0) AS BIGINT)");
     let by_value = |column: &str, v: i32| sum(&format!("CASE WHEN {column} = {v} THEN count ELSE 0 END"));
-    match source {
-        Source::Spans => {
-            let (select, group_by) = group_sql(q, "", ", item_id");
-            sql.push(&format!(
-                "SELECT {select}, item_id, {} AS n_na, {} AS n1, {} AS n2, {} AS n3, {} AS n4, {} AS n5 FROM answer_totals",
-                sum("n_na"),
-                sum("n1"),
-                sum("n2"),
-                sum("n3"),
-                sum("n4"),
-                sum("n5")
-            ));
-            filters(&mut sql, q, source, range)?;
-            sql.push(&group_by);
-        }
-        Source::Days => {
-            let (select, group_by) = group_sql(q, "", ", item_id");
-            sql.push(&format!(
-                "SELECT {select}, item_id, {} AS n_na, {} AS n1, {} AS n2, {} AS n3, {} AS n4, {} AS n5 FROM answer_counts",
-                by_value("value", 0),
-                by_value("value", 1),
-                by_value("value", 2),
-                by_value("value", 3),
-                by_value("value", 4),
-                by_value("value", 5)
-            ));
-            filters(&mut sql, q, source, range)?;
-            sql.push(" AND value BETWEEN 0 AND 5").push(&group_by);
-        }
-        Source::Raw | Source::RawInvitations => {
+    let wide = match (source, agency_level) {
+        (Source::Spans, false) => Some("answer_totals"),
+        (Source::Spans, true) => Some("agency_answer_totals"),
+        (Source::Days, true) => Some("agency_answer_days"),
+        _ => None,
+    };
+    match (source, wide) {
+        (Source::Raw | Source::RawInvitations, _) => {
             let (select, group_by) = group_sql(q, "r.", ", a.item_id");
             let raw = |v: i32| sum(&format!("CASE WHEN a.value = {v} THEN 1 ELSE 0 END"));
             sql.push(&format!(
@@ -288,17 +269,40 @@ fn answers_sql(
             filters(&mut sql, q, Source::Raw, range)?;
             sql.push(&group_by);
         }
+        (_, Some(table)) => {
+            let (select, group_by) = group_sql(q, "", ", item_id");
+            sql.push(&format!(
+                "SELECT {select}, item_id, {} AS n_na, {} AS n1, {} AS n2, {} AS n3, {} AS n4, {} AS n5 FROM {}",
+                sum("n_na"),
+                sum("n1"),
+                sum("n2"),
+                sum("n3"),
+                sum("n4"),
+                sum("n5"),
+                table
+            ));
+            filters(&mut sql, q, source, range)?;
+            sql.push(&group_by);
+        }
+        (_, None) => {
+            let (select, group_by) = group_sql(q, "", ", item_id");
+            sql.push(&format!(
+                "SELECT {select}, item_id, {} AS n_na, {} AS n1, {} AS n2, {} AS n3, {} AS n4, {} AS n5 FROM answer_counts",
+                by_value("value", 0),
+                by_value("value", 1),
+                by_value("value", 2),
+                by_value("value", 3),
+                by_value("value", 4),
+                by_value("value", 5)
+            ));
+            filters(&mut sql, q, source, range)?;
+            sql.push(" AND value BETWEEN 0 AND 5").push(&group_by);
+        }
     }
     Ok(sql)
 }
 
-fn count_sql(
-    conn: &DbConn,
-    q: &CountQuery<'_>,
-    table: &str,
-    source: Source,
-    range: Range,
-) -> Result<Sql, StoreError> {
+fn count_sql(conn: &DbConn, q: &CountQuery<'_>, table: &str, source: Source, range: Range) -> Result<Sql, StoreError> {
     let mut sql = Sql::new(conn);
     let prefix = if source == Source::Raw { "r." } else { "" };
     let (select, group_by) = group_sql(q, prefix, "");
@@ -329,12 +333,18 @@ pub fn load(conn: &mut DbConn, q: &CountQuery<'_>) -> Result<BTreeMap<String, Gr
         invitation_reads.push((Source::RawInvitations, whole));
     } else {
         let cover = span_cover(q.from, q.to);
+        // Ragged ends of a field or channel slice read the long daily counters.
         reads.extend(cover.spans.map(|r| (Source::Spans, r)));
         reads.extend(cover.head.into_iter().chain(cover.tail).map(|r| (Source::Days, r)));
         invitation_reads = reads.clone();
     }
+    let agency_level = q.field.is_none()
+        && q.channel.is_none()
+        && q.procedure.is_none()
+        && q.profile.is_empty()
+        && matches!(q.group, GroupColumn::Nothing | GroupColumn::Agency);
     for &(source, range) in &reads {
-        let sql = answers_sql(conn, q, source, range)?;
+        let sql = answers_sql(conn, q, source, range, agency_level)?;
         for row in load_sql!(conn, &sql, AnswerRow)? {
             let n = [row.n_na, row.n1, row.n2, row.n3, row.n4, row.n5];
             if n.iter().all(|&c| c == 0) {

@@ -154,10 +154,17 @@ async fn verify_reports_tampered_counters_and_rebuild_repairs_them() {
         // The span totals and the invitation counters are checked too.
         diesel::sql_query("UPDATE answer_totals SET n4 = n4 + 1 WHERE item_id = 'C1'").execute(&mut **conn).unwrap();
         diesel::sql_query("DELETE FROM invitation_totals").execute(&mut **conn).unwrap();
+        diesel::sql_query("UPDATE agency_answer_days SET n_na = 7 WHERE item_id = 'E2'").execute(&mut **conn).unwrap();
     }
     let differences = verify(&app);
-    assert_eq!(differences.len(), 5, "{differences:#?}");
-    let total = differences.iter().find(|d| matches!(&d.key, CounterKey::AnswerTotal(_, item, 4) if item == "C1"));
+    assert_eq!(differences.len(), 6, "{differences:#?}");
+    let days = differences
+        .iter()
+        .find(|d| matches!(&d.key, CounterKey::AnswerTotal("agency_answer_days", _, item, 0) if item == "E2"));
+    assert_eq!(days.map(|d| d.stored), Some(7), "{differences:#?}");
+    let total = differences
+        .iter()
+        .find(|d| matches!(&d.key, CounterKey::AnswerTotal("answer_totals", _, item, 4) if item == "C1"));
     assert_eq!(total.map(|d| (d.expected, d.stored)), Some((3, 4)), "{differences:#?}");
     let invitations = differences.iter().find(|d| matches!(&d.key, CounterKey::Cell("invitation_totals", _)));
     assert_eq!(invitations.map(|d| (d.expected, d.stored)), Some((3, 0)), "{differences:#?}");
@@ -175,10 +182,17 @@ async fn verify_reports_tampered_counters_and_rebuild_repairs_them() {
     assert!(differences[1].to_string().contains("expected"), "{}", differences[1]);
 
     let (a, others) = aggregates::rebuild(&mut app.db.get().unwrap()).unwrap();
-    let totals = scalar(&app, "SELECT COUNT(*) AS n FROM answer_totals")
-        + scalar(&app, "SELECT COUNT(*) AS n FROM response_totals")
-        + scalar(&app, "SELECT COUNT(*) AS n FROM invitation_counts")
-        + scalar(&app, "SELECT COUNT(*) AS n FROM invitation_totals");
+    let totals: i64 = [
+        "answer_totals",
+        "agency_answer_totals",
+        "agency_answer_days",
+        "response_totals",
+        "invitation_counts",
+        "invitation_totals",
+    ]
+    .iter()
+    .map(|t| scalar(&app, &format!("SELECT COUNT(*) AS n FROM {t}")))
+    .sum();
     assert_eq!((a, others), (answers_before.len(), responses_before.len() + totals as usize));
     assert_eq!(verify(&app), vec![]);
     assert_eq!(answer_counters(&app), answers_before);

@@ -1,3 +1,5 @@
+DROP TABLE agency_answer_days;
+DROP TABLE agency_answer_totals;
 DROP TABLE invitation_totals;
 DROP TABLE invitation_counts;
 DROP TABLE response_totals;

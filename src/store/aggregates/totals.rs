@@ -1,5 +1,6 @@
-//! The half-month totals (`answer_totals`, `response_totals`, `invitation_totals`) and the
-//! daily invitation counters: rolling the daily counters up into spans, upserting, loading
+//! The half-month totals (`answer_totals`, `response_totals`, `invitation_totals`), the
+//! agency-level answer totals (`agency_answer_totals`, `agency_answer_days`) and the daily
+//! invitation counters: rolling the daily counters up into spans, upserting, loading
 //! and rebuilding them. See the `totals` migration.
 
 use std::collections::BTreeMap;
@@ -57,13 +58,16 @@ impl std::fmt::Display for CellKey {
     }
 }
 
-/// Rolls daily answer counters up into span totals. Values outside 0–5 (none today) are not
-/// part of the totals, which hold what the indices read.
-pub fn roll_up_answers(daily: &BTreeMap<AnswerKey, i64>) -> BTreeMap<(CellKey, String), ValueCounts> {
+/// Rolls daily answer counters up into the wide rows of `table`. Values outside 0–5 (none
+/// today) are not part of the totals, which hold what the indices read.
+pub fn roll_up_answers(
+    daily: &BTreeMap<AnswerKey, i64>,
+    table: AnswerTable,
+) -> BTreeMap<(CellKey, String), ValueCounts> {
     let mut out: BTreeMap<(CellKey, String), ValueCounts> = BTreeMap::new();
     for (key, &count) in daily {
         let Some(slot) = usize::try_from(key.value).ok().filter(|&v| v <= 5) else { continue };
-        out.entry((CellKey::of_span(&key.slice), key.item_id.clone())).or_default()[slot] += count;
+        out.entry((table.cell(&key.slice), key.item_id.clone())).or_default()[slot] += count;
     }
     out
 }
@@ -89,49 +93,105 @@ pub fn roll_up_days(daily: &BTreeMap<CellKey, i64>) -> BTreeMap<CellKey, i64> {
 /// Rows per upsert statement (13 parameters each).
 const CHUNK: usize = 1000;
 
-/// Adds `sums` to `answer_totals`, in key order (the folders' lock order).
-pub fn add_answers(conn: &mut DbConn, sums: &BTreeMap<(CellKey, String), ValueCounts>) -> Result<(), StoreError> {
-    use crate::db::schema::answer_totals as t;
-    let sums: Vec<_> = sums.iter().collect();
-    for chunk in sums.chunks(CHUNK) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|((k, item), n)| {
-                (
+/// The wide answer tables: one row per cell × item, a column per answer value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerTable {
+    /// `answer_totals`: per span, field and channel.
+    Totals,
+    /// `agency_answer_totals`: per span, over every field and channel.
+    AgencyTotals,
+    /// `agency_answer_days`: per day, over every field and channel.
+    AgencyDays,
+}
+
+impl AnswerTable {
+    pub const ALL: [AnswerTable; 3] = [AnswerTable::Totals, AnswerTable::AgencyTotals, AnswerTable::AgencyDays];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AnswerTable::Totals => "answer_totals",
+            AnswerTable::AgencyTotals => "agency_answer_totals",
+            AnswerTable::AgencyDays => "agency_answer_days",
+        }
+    }
+
+    /// The cell of a daily counter's slice in this table (`field`/`channel` `''` when the
+    /// table has none).
+    fn cell(self, slice: &SliceKey) -> CellKey {
+        let mut cell = CellKey::of_span(slice);
+        match self {
+            AnswerTable::Totals => {}
+            AnswerTable::AgencyTotals => (cell.field, cell.channel) = (String::new(), String::new()),
+            AnswerTable::AgencyDays => {
+                (cell.field, cell.channel) = (String::new(), String::new());
+                cell.date = slice.day;
+            }
+        }
+        cell
+    }
+
+    /// The SELECT list naming this table's columns as [`load_answers`] reads them.
+    fn columns(self) -> &'static str {
+        match self {
+            AnswerTable::Totals => "survey_id, survey_version, agency_code, field, channel, span_start AS date",
+            AnswerTable::AgencyTotals => {
+                "survey_id, survey_version, agency_code, '' AS field, '' AS channel, span_start AS date"
+            }
+            AnswerTable::AgencyDays => {
+                "survey_id, survey_version, agency_code, '' AS field, '' AS channel, day AS date"
+            }
+        }
+    }
+}
+
+macro_rules! add_answer_rows {
+    ($conn:expr, $sums:expr, $t:ident, $date:ident $(, $extra:ident)*) => {{
+        use crate::db::schema::$t as t;
+        let sums: Vec<_> = $sums.iter().collect();
+        for chunk in sums.chunks(CHUNK) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|((k, item), n)| {
                     (
-                        t::survey_id.eq(&k.survey_id),
-                        t::span_start.eq(k.date),
-                        t::survey_version.eq(k.survey_version),
-                        t::agency_code.eq(&k.agency_code),
-                        t::field.eq(&k.field),
-                        t::channel.eq(&k.channel),
-                        t::item_id.eq(item),
-                    ),
-                    (t::n_na.eq(n[0]), t::n1.eq(n[1]), t::n2.eq(n[2]), t::n3.eq(n[3]), t::n4.eq(n[4]), t::n5.eq(n[5])),
-                )
-            })
-            .collect();
-        on_backend!(conn, |c| diesel::insert_into(t::table)
-            .values(&rows)
-            .on_conflict((
-                t::survey_id,
-                t::span_start,
-                t::survey_version,
-                t::agency_code,
-                t::field,
-                t::channel,
-                t::item_id
-            ))
-            .do_update()
-            .set((
-                t::n_na.eq(t::n_na + excluded(t::n_na)),
-                t::n1.eq(t::n1 + excluded(t::n1)),
-                t::n2.eq(t::n2 + excluded(t::n2)),
-                t::n3.eq(t::n3 + excluded(t::n3)),
-                t::n4.eq(t::n4 + excluded(t::n4)),
-                t::n5.eq(t::n5 + excluded(t::n5)),
-            ))
-            .execute(c))?;
+                        (
+                            t::survey_id.eq(&k.survey_id),
+                            t::$date.eq(k.date),
+                            t::survey_version.eq(k.survey_version),
+                            t::agency_code.eq(&k.agency_code),
+                            $(t::$extra.eq(&k.$extra),)*
+                            t::item_id.eq(item),
+                        ),
+                        (t::n_na.eq(n[0]), t::n1.eq(n[1]), t::n2.eq(n[2]), t::n3.eq(n[3]), t::n4.eq(n[4]), t::n5.eq(n[5])),
+                    )
+                })
+                .collect();
+            on_backend!($conn, |c| diesel::insert_into(t::table)
+                .values(&rows)
+                .on_conflict((t::survey_id, t::$date, t::survey_version, t::agency_code, $(t::$extra,)* t::item_id))
+                .do_update()
+                .set((
+                    t::n_na.eq(t::n_na + excluded(t::n_na)),
+                    t::n1.eq(t::n1 + excluded(t::n1)),
+                    t::n2.eq(t::n2 + excluded(t::n2)),
+                    t::n3.eq(t::n3 + excluded(t::n3)),
+                    t::n4.eq(t::n4 + excluded(t::n4)),
+                    t::n5.eq(t::n5 + excluded(t::n5)),
+                ))
+                .execute(c))?;
+        }
+    }};
+}
+
+/// Adds `sums` (rolled up for `table`) to `table`, in key order (the folders' lock order).
+pub fn add_answers(
+    conn: &mut DbConn,
+    table: AnswerTable,
+    sums: &BTreeMap<(CellKey, String), ValueCounts>,
+) -> Result<(), StoreError> {
+    match table {
+        AnswerTable::Totals => add_answer_rows!(conn, sums, answer_totals, span_start, field, channel),
+        AnswerTable::AgencyTotals => add_answer_rows!(conn, sums, agency_answer_totals, span_start),
+        AnswerTable::AgencyDays => add_answer_rows!(conn, sums, agency_answer_days, day),
     }
     Ok(())
 }
@@ -269,10 +329,15 @@ pub fn load_cells(conn: &mut DbConn, table: CellTable) -> Result<BTreeMap<CellKe
     load_cells_sql(conn, &sql)
 }
 
-/// Every row of `answer_totals`.
-pub fn load_answers(conn: &mut DbConn) -> Result<BTreeMap<(CellKey, String), ValueCounts>, StoreError> {
+/// Every row of an answer table.
+pub fn load_answers(
+    conn: &mut DbConn,
+    table: AnswerTable,
+) -> Result<BTreeMap<(CellKey, String), ValueCounts>, StoreError> {
     let rows: Vec<TotalRow> = diesel::sql_query(format!(
-        "SELECT {CELL_COLUMNS}, span_start AS date, CAST(0 AS BIGINT) AS count, item_id, n_na, n1, n2, n3, n4, n5 FROM answer_totals"
+        "SELECT {}, CAST(0 AS BIGINT) AS count, item_id, n_na, n1, n2, n3, n4, n5 FROM {}",
+        table.columns(),
+        table.name()
     ))
     .load(conn)?;
     Ok(rows
@@ -319,7 +384,14 @@ fn span_sql(conn: &DbConn, column: &str) -> String {
 /// Rewrites every total from the daily counters (which [`super::rebuild`] has just rewritten)
 /// and the invitations; returns the rows written.
 pub fn rebuild(conn: &mut DbConn) -> Result<usize, StoreError> {
-    for table in ["answer_totals", "response_totals", "invitation_counts", "invitation_totals"] {
+    for table in [
+        "answer_totals",
+        "agency_answer_totals",
+        "agency_answer_days",
+        "response_totals",
+        "invitation_counts",
+        "invitation_totals",
+    ] {
         diesel::sql_query(format!("DELETE FROM {table}")).execute(conn)?;
     }
     let span = span_sql(conn, "day");
@@ -328,6 +400,27 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, StoreError> {
         "INSERT INTO answer_totals ({CELL_COLUMNS}, span_start, item_id, n_na, n1, n2, n3, n4, n5) \
          SELECT {CELL_COLUMNS}, {span}, item_id, {}, {}, {}, {}, {}, {} FROM answer_counts \
          WHERE value BETWEEN 0 AND 5 GROUP BY {CELL_COLUMNS}, {span}, item_id",
+        value(0),
+        value(1),
+        value(2),
+        value(3),
+        value(4),
+        value(5)
+    ))
+    .execute(conn)?;
+    rows += diesel::sql_query(
+        "INSERT INTO agency_answer_totals (survey_id, span_start, survey_version, agency_code, item_id, \
+         n_na, n1, n2, n3, n4, n5) \
+         SELECT survey_id, span_start, survey_version, agency_code, item_id, \
+         SUM(n_na), SUM(n1), SUM(n2), SUM(n3), SUM(n4), SUM(n5) FROM answer_totals \
+         GROUP BY survey_id, span_start, survey_version, agency_code, item_id",
+    )
+    .execute(conn)?;
+    rows += diesel::sql_query(format!(
+        "INSERT INTO agency_answer_days (survey_id, day, survey_version, agency_code, item_id, \
+         n_na, n1, n2, n3, n4, n5) \
+         SELECT survey_id, day, survey_version, agency_code, item_id, {}, {}, {}, {}, {}, {} FROM answer_counts \
+         WHERE value BETWEEN 0 AND 5 GROUP BY survey_id, day, survey_version, agency_code, item_id",
         value(0),
         value(1),
         value(2),
