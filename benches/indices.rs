@@ -133,7 +133,16 @@ fn main() -> anyhow::Result<()> {
     let registry = Registry::load_dir(std::path::Path::new("survey-definitions"))?;
     let mut conn = db.get()?;
     println!("\n| table | rows |\n|---|---:|");
-    for table in ["responses", "answers", "invitations", "answer_counts", "answer_totals", "response_totals"] {
+    for table in [
+        "responses",
+        "answers",
+        "invitations",
+        "answer_counts",
+        "answer_totals",
+        "agency_answer_totals",
+        "agency_answer_days",
+        "response_totals",
+    ] {
         println!("| {table} | {} |", count(&mut conn, table)?);
     }
     let last: Vec<Day> = diesel::sql_query("SELECT MAX(submitted_on) AS d FROM responses").load(&mut **conn)?;
@@ -179,6 +188,10 @@ fn main() -> anyhow::Result<()> {
         ("whole city, every agency (group_by=agency), report year", request(&period, None, GroupBy::Agency)),
         ("whole city, every agency, ragged custom range", request(&range, None, GroupBy::Agency)),
         ("whole city, by field", request(&period, None, GroupBy::Field)),
+        (
+            "whole city, one field, every agency",
+            IndexRequest { field: Some(sipas::domain::Field::Land), ..request(&period, None, GroupBy::Agency) },
+        ),
         ("whole city, trend by month", request(&period, None, GroupBy::Month)),
         ("one ward, trend by month", request(&period, Some(ward), GroupBy::Month)),
         ("one ward, one group", request(&period, Some(ward), GroupBy::Nothing)),
