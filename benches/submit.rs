@@ -319,7 +319,7 @@ fn response_template(surveys: &sipas::surveys::Registry, survey_id: &str) -> any
     let valid = definition
         .validate_answers(Channel::InPerson, &input)
         .map_err(|e| anyhow::anyhow!("full_answers() is not valid: {e:?}"))?;
-    let response = sipas::routes::survey_link::new_response(valid, Locale::Vi, chrono::Utc::now());
+    let response = NewResponse::from_valid(valid, Locale::Vi.code(), sipas::domain::hanoi_date(chrono::Utc::now()));
     if response.answers.len() != ANSWER_ROWS {
         bail!("expected {ANSWER_ROWS} answer rows, the definition gives {}", response.answers.len());
     }

@@ -32,7 +32,7 @@ use crate::db::{Db, DbConn, DbError};
 use crate::domain::{Channel, Field, Locale};
 use crate::store::bulk::{self, BulkInvitation, BulkResponse};
 use crate::store::invitations::{DossierScope, NewInvitation};
-use crate::store::responses::{NewResponse, ProfileColumns};
+use crate::store::responses::NewResponse;
 use crate::store::{self, StoreError};
 use crate::surveys::{Registry, SurveyDefinition};
 use plan::{AgencyPlan, Cell};
@@ -368,20 +368,7 @@ impl<'a> Writer<'a> {
             // Most answer the same day; a few days later at most, and never after `end`.
             let lag = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 3, 5][rng.index(20)];
             let submitted_on = (day + chrono::Days::new(lag)).min(self.end);
-            let p = valid.profile;
-            let response = NewResponse {
-                submitted_on,
-                locale: locale.code().to_owned(),
-                comment: valid.comment,
-                profile: ProfileColumns {
-                    respondent: p.respondent,
-                    gender: p.gender,
-                    age_group: p.age_group,
-                    education: p.education,
-                    occupation: p.occupation,
-                },
-                answers: valid.answers.into_iter().map(|a| (a.item_id, a.value)).collect(),
-            };
+            let response = NewResponse::from_valid(valid, locale.code(), submitted_on);
             self.responses.push(Pending {
                 survey: (def.id().to_owned(), def.version() as i32),
                 scope: scope.clone(),

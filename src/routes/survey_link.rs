@@ -10,7 +10,7 @@ use crate::domain::{Channel, InvitationToken, Locale};
 use crate::startup::AppState;
 use crate::store;
 use crate::store::invitations::{Invitation, InvitationState};
-use crate::store::responses::{NewResponse, ProfileColumns, SubmitOutcome};
+use crate::store::responses::{NewResponse, SubmitOutcome};
 use crate::surveys::{SurveyDefinition, ValidAnswers};
 
 /// An invitation that can still be answered, with what it needs to render.
@@ -83,7 +83,7 @@ pub async fn submit(
     locale: Locale,
 ) -> Result<SubmitOutcome, ApiError> {
     let now = Utc::now();
-    let response = new_response(valid, locale, now);
+    let response = NewResponse::from_valid(valid, locale.code(), crate::domain::hanoi_date(now));
     let hash = survey.token_hash.clone();
     let invitation = survey.invitation.clone();
     let outcome = state
@@ -94,22 +94,4 @@ pub async fn submit(
         tracing::info!(agency = %survey.invitation.agency_code, survey = %survey.invitation.survey_id, "response stored");
     }
     Ok(outcome)
-}
-
-/// The row set to store for validated answers given on `now` (dated in Hanoi).
-pub fn new_response(valid: ValidAnswers, locale: Locale, now: chrono::DateTime<Utc>) -> NewResponse {
-    let p = valid.profile;
-    NewResponse {
-        submitted_on: crate::domain::hanoi_date(now),
-        locale: locale.code().to_owned(),
-        comment: valid.comment,
-        profile: ProfileColumns {
-            respondent: p.respondent,
-            gender: p.gender,
-            age_group: p.age_group,
-            education: p.education,
-            occupation: p.occupation,
-        },
-        answers: valid.answers.into_iter().map(|a| (a.item_id, a.value)).collect(),
-    }
 }

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Integer, Text};
 
+use super::aggregates::totals::WideCounts;
 use super::{on_backend, StoreError};
 use crate::db::DbConn;
 use crate::domain::time::span_cover;
@@ -126,18 +127,8 @@ struct AnswerRow {
     grp: String,
     #[diesel(sql_type = Text)]
     item_id: String,
-    #[diesel(sql_type = BigInt)]
-    n_na: i64,
-    #[diesel(sql_type = BigInt)]
-    n1: i64,
-    #[diesel(sql_type = BigInt)]
-    n2: i64,
-    #[diesel(sql_type = BigInt)]
-    n3: i64,
-    #[diesel(sql_type = BigInt)]
-    n4: i64,
-    #[diesel(sql_type = BigInt)]
-    n5: i64,
+    #[diesel(embed)]
+    counts: WideCounts,
 }
 
 #[derive(QueryableByName)]
@@ -346,7 +337,7 @@ pub fn load(conn: &mut DbConn, q: &CountQuery<'_>) -> Result<BTreeMap<String, Gr
     for &(source, range) in &reads {
         let sql = answers_sql(conn, q, source, range, agency_level)?;
         for row in load_sql!(conn, &sql, AnswerRow)? {
-            let n = [row.n_na, row.n1, row.n2, row.n3, row.n4, row.n5];
+            let n = row.counts.values();
             if n.iter().all(|&c| c == 0) {
                 continue;
             }

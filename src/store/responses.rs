@@ -20,6 +20,26 @@ pub struct NewResponse {
     pub answers: Vec<(String, Option<i32>)>,
 }
 
+impl NewResponse {
+    /// The rows to store for answers validated against their survey, given on `submitted_on`.
+    pub fn from_valid(valid: crate::surveys::ValidAnswers, locale: &str, submitted_on: NaiveDate) -> NewResponse {
+        let p = valid.profile;
+        NewResponse {
+            submitted_on,
+            locale: locale.to_owned(),
+            comment: valid.comment,
+            profile: ProfileColumns {
+                respondent: p.respondent,
+                gender: p.gender,
+                age_group: p.age_group,
+                education: p.education,
+                occupation: p.occupation,
+            },
+            answers: valid.answers.into_iter().map(|a| (a.item_id, a.value)).collect(),
+        }
+    }
+}
+
 /// The optional respondent profile, one column each.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProfileColumns {

@@ -292,12 +292,9 @@ impl CellRow {
     }
 }
 
+/// The value columns of a wide answer row, as every query of them names them.
 #[derive(QueryableByName)]
-struct TotalRow {
-    #[diesel(embed)]
-    cell: CellRow,
-    #[diesel(sql_type = Text)]
-    item_id: String,
+pub(crate) struct WideCounts {
     #[diesel(sql_type = BigInt)]
     n_na: i64,
     #[diesel(sql_type = BigInt)]
@@ -310,6 +307,22 @@ struct TotalRow {
     n4: i64,
     #[diesel(sql_type = BigInt)]
     n5: i64,
+}
+
+impl WideCounts {
+    pub(crate) fn values(&self) -> ValueCounts {
+        [self.n_na, self.n1, self.n2, self.n3, self.n4, self.n5]
+    }
+}
+
+#[derive(QueryableByName)]
+struct TotalRow {
+    #[diesel(embed)]
+    cell: CellRow,
+    #[diesel(sql_type = Text)]
+    item_id: String,
+    #[diesel(embed)]
+    counts: WideCounts,
 }
 
 const CELL_COLUMNS: &str = "survey_id, survey_version, agency_code, field, channel";
@@ -344,7 +357,7 @@ pub fn load_answers(
         .into_iter()
         .map(|r| {
             let (key, _) = r.cell.split();
-            ((key, r.item_id), [r.n_na, r.n1, r.n2, r.n3, r.n4, r.n5])
+            ((key, r.item_id), r.counts.values())
         })
         .collect())
 }
