@@ -13,7 +13,9 @@ pub mod engine;
 pub mod period;
 pub mod stats;
 
-pub use engine::{compute, Figure, FigureOf, GroupInput, GroupResult, ItemCounts, ItemFigure, WeightOf, Weights};
+pub use engine::{
+    compute, weights, Figure, FigureOf, GroupInput, GroupResult, ItemCounts, ItemFigure, WeightOf, Weights,
+};
 pub use period::{Grouping, Period, PeriodError, PeriodKind, ReportSpan};
 pub use stats::{rate_interval, wilson_interval};
 

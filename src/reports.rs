@@ -325,22 +325,27 @@ pub fn index_report_in(
         group,
     };
     let (from, to) = (req.period.from(), req.period.to());
+    // The agency the selection starts from: the one asked for, else the caller's own.
+    let root = req.agency.as_deref().or(match visibility {
+        Visibility::Subtree(r) => Some(r.as_str()),
+        Visibility::City => None,
+    });
+    // The counts of the whole selection over `[from, to]`, as one group.
+    let whole = |conn: &mut DbConn, from, to| -> Result<GroupCounts, ReportError> {
+        let mut counts = index_counts::load(conn, &query(from, to, GroupColumn::Nothing))?;
+        Ok(counts.remove("").unwrap_or_else(|| empty_counts(req)))
+    };
     let compute = |key: GroupKey, counts: &GroupCounts| {
         IndexGroup::new(key, indices::compute(def, &input(counts), small_n), counts.invitations)
     };
     let mut groups = Vec::new();
     match req.group_by {
         GroupBy::Nothing => {
-            let counts = index_counts::load(conn, &query(from, to, GroupColumn::Nothing))?;
-            let all = counts.get("").cloned().unwrap_or_else(|| empty_counts(req));
-            let name = match req.agency.as_deref().or(match visibility {
-                Visibility::Subtree(r) => Some(r.as_str()),
-                Visibility::City => None,
-            }) {
-                Some(code) => tree.get(code).map(|a| (a.name_vi.clone(), a.name_en.clone())),
-                None => None,
-            }
-            .unwrap_or_else(|| ("Toàn thành phố".to_owned(), "Whole city".to_owned()));
+            let all = whole(conn, from, to)?;
+            let name = root
+                .and_then(|code| tree.get(code))
+                .map(|a| (a.name_vi.clone(), a.name_en.clone()))
+                .unwrap_or_else(|| ("Toàn thành phố".to_owned(), "Whole city".to_owned()));
             groups.push(compute(plain_key("all", "all", &name.0, &name.1), &all));
         }
         GroupBy::Field | GroupBy::Channel => {
@@ -359,8 +364,7 @@ pub fn index_report_in(
         GroupBy::Month | GroupBy::Quarter => {
             let grouping = if req.group_by == GroupBy::Month { Grouping::Month } else { Grouping::Quarter };
             for bucket in req.period.split(grouping) {
-                let counts = index_counts::load(conn, &query(bucket.from(), bucket.to(), GroupColumn::Nothing))?;
-                let all = counts.get("").cloned().unwrap_or_else(|| empty_counts(req));
+                let all = whole(conn, bucket.from(), bucket.to())?;
                 let mut key = plain_key("period", &bucket.code(), &bucket.label(Locale::Vi), &bucket.label(Locale::En));
                 key.from = Some(bucket.from());
                 key.to = Some(bucket.to());
@@ -369,13 +373,7 @@ pub fn index_report_in(
         }
         GroupBy::Agency => {
             let own = index_counts::load(conn, &query(from, to, GroupColumn::Agency))?;
-            let base_depth = |code: &str| match req.agency.as_deref().or(match visibility {
-                Visibility::Subtree(r) => Some(r.as_str()),
-                Visibility::City => None,
-            }) {
-                Some(root) => tree.depth(code).saturating_sub(tree.depth(root)),
-                None => tree.depth(code),
-            };
+            let base_depth = |code: &str| tree.depth(code).saturating_sub(root.map_or(0, |r| tree.depth(r)));
             // Each agency's figure covers its subtree: roll every agency's own counts up into
             // its ancestors within the selection.
             let selection: Vec<String> = match &agencies {
@@ -410,7 +408,7 @@ pub fn index_report_in(
         survey_id: def.id().to_owned(),
         survey_version: def.version(),
         threshold: def.method().threshold,
-        weights: indices::compute(def, &GroupInput::default(), small_n).weights,
+        weights: indices::weights(def),
         small_n_threshold: small_n,
         period: PeriodInfo::of(&req.period),
         selection: Selection {

@@ -163,6 +163,14 @@ fn item_figure(id: &str, counts: Option<&ItemCounts>, threshold: i64, small_n: u
     }
 }
 
+/// The weights of `def`, as every result records them.
+pub fn weights(def: &SurveyDefinition) -> Weights {
+    Weights {
+        domains: def.domains().iter().map(|d| WeightOf { id: d.id.clone(), weight: d.weight }).collect(),
+        criteria: def.criteria().iter().map(|c| WeightOf { id: c.id.clone(), weight: c.weight }).collect(),
+    }
+}
+
 /// Computes every figure of one group by the `sipas-v1` method (PRODUCT §4).
 ///
 /// - Item rate = 100 × answers ≥ `def.method().threshold` / valid answers 1–5; "not
@@ -234,10 +242,7 @@ pub fn compute(def: &SurveyDefinition, input: &GroupInput, small_n: u64) -> Grou
         method: def.method().kind.code().to_owned(),
         survey_id: def.id().to_owned(),
         survey_version: def.version(),
-        weights: Weights {
-            domains: def.domains().iter().map(|d| WeightOf { id: d.id.clone(), weight: d.weight }).collect(),
-            criteria: def.criteria().iter().map(|c| WeightOf { id: c.id.clone(), weight: c.weight }).collect(),
-        },
+        weights: weights(def),
         n_responses: input.n_responses,
         response_rate: input.n_invitations.filter(|&i| i > 0).map(|i| input.n_responses as f64 / i as f64),
         overall,

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Integer, Text};
 
-use super::aggregates::totals::WideCounts;
+use super::aggregates::totals::{sum_of_value, value_columns, WideCounts};
 use super::{on_backend, StoreError};
 use crate::db::DbConn;
 use crate::domain::time::span_cover;
@@ -235,8 +235,7 @@ fn answers_sql(
     agency_level: bool,
 ) -> Result<Sql, StoreError> {
     let mut sql = Sql::new(conn);
-    let sum = |e: &str| format!("CAST(COALESCE(SUM({e}), 0) AS BIGINT)");
-    let by_value = |column: &str, v: i32| sum(&format!("CASE WHEN {column} = {v} THEN count ELSE 0 END"));
+    let sum = |e: &str| format!("CAST(COALESCE({e}, 0) AS BIGINT)");
     let wide = match (source, agency_level) {
         (Source::Spans, false) => Some("answer_totals"),
         (Source::Spans, true) => Some("agency_answer_totals"),
@@ -246,46 +245,27 @@ fn answers_sql(
     match (source, wide) {
         (Source::Raw | Source::RawInvitations, _) => {
             let (select, group_by) = group_sql(q, "r.", ", a.item_id");
-            let raw = |v: i32| sum(&format!("CASE WHEN a.value = {v} THEN 1 ELSE 0 END"));
+            let values = value_columns(|v, _| match v {
+                0 => sum("SUM(CASE WHEN a.value IS NULL THEN 1 ELSE 0 END)"),
+                v => sum(&format!("SUM(CASE WHEN a.value = {v} THEN 1 ELSE 0 END)")),
+            });
             sql.push(&format!(
-                "SELECT {select}, a.item_id AS item_id, {} AS n_na, {} AS n1, {} AS n2, {} AS n3, {} AS n4, {} AS n5 \
-                 FROM responses r JOIN answers a ON a.response_id = r.id",
-                sum("CASE WHEN a.value IS NULL THEN 1 ELSE 0 END"),
-                raw(1),
-                raw(2),
-                raw(3),
-                raw(4),
-                raw(5)
+                "SELECT {select}, a.item_id AS item_id, {values} FROM responses r JOIN answers a ON a.response_id = r.id"
             ));
             filters(&mut sql, q, Source::Raw, range)?;
             sql.push(&group_by);
         }
         (_, Some(table)) => {
             let (select, group_by) = group_sql(q, "", ", item_id");
-            sql.push(&format!(
-                "SELECT {select}, item_id, {} AS n_na, {} AS n1, {} AS n2, {} AS n3, {} AS n4, {} AS n5 FROM {}",
-                sum("n_na"),
-                sum("n1"),
-                sum("n2"),
-                sum("n3"),
-                sum("n4"),
-                sum("n5"),
-                table
-            ));
+            let values = value_columns(|_, column| sum(&format!("SUM({column})")));
+            sql.push(&format!("SELECT {select}, item_id, {values} FROM {table}"));
             filters(&mut sql, q, source, range)?;
             sql.push(&group_by);
         }
         (_, None) => {
             let (select, group_by) = group_sql(q, "", ", item_id");
-            sql.push(&format!(
-                "SELECT {select}, item_id, {} AS n_na, {} AS n1, {} AS n2, {} AS n3, {} AS n4, {} AS n5 FROM answer_counts",
-                by_value("value", 0),
-                by_value("value", 1),
-                by_value("value", 2),
-                by_value("value", 3),
-                by_value("value", 4),
-                by_value("value", 5)
-            ));
+            let values = value_columns(|v, _| sum(&sum_of_value(v)));
+            sql.push(&format!("SELECT {select}, item_id, {values} FROM answer_counts"));
             filters(&mut sql, q, source, range)?;
             sql.push(" AND value BETWEEN 0 AND 5").push(&group_by);
         }

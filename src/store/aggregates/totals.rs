@@ -292,6 +292,22 @@ impl CellRow {
     }
 }
 
+/// The six value columns of a wide answer row, `expr(value, column)` each, named `n_na, n1, …,
+/// n5`: the one place the long-to-wide pivot is spelled out in SQL.
+pub(crate) fn value_columns(expr: impl Fn(i32, &str) -> String) -> String {
+    ["n_na", "n1", "n2", "n3", "n4", "n5"]
+        .iter()
+        .zip(0..)
+        .map(|(column, value)| format!("{} AS {column}", expr(value, column)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The SUM of the counts of one answer value in the long daily counters.
+pub(crate) fn sum_of_value(value: i32) -> String {
+    format!("SUM(CASE WHEN value = {value} THEN count ELSE 0 END)")
+}
+
 /// The value columns of a wide answer row, as every query of them names them.
 #[derive(QueryableByName)]
 pub(crate) struct WideCounts {
@@ -408,38 +424,26 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, StoreError> {
         diesel::sql_query(format!("DELETE FROM {table}")).execute(conn)?;
     }
     let span = span_sql(conn, "day");
-    let value = |v: i32| format!("SUM(CASE WHEN value = {v} THEN count ELSE 0 END)");
+    let from_days = value_columns(|v, _| sum_of_value(v));
     let mut rows = diesel::sql_query(format!(
         "INSERT INTO answer_totals ({CELL_COLUMNS}, span_start, item_id, n_na, n1, n2, n3, n4, n5) \
-         SELECT {CELL_COLUMNS}, {span}, item_id, {}, {}, {}, {}, {}, {} FROM answer_counts \
-         WHERE value BETWEEN 0 AND 5 GROUP BY {CELL_COLUMNS}, {span}, item_id",
-        value(0),
-        value(1),
-        value(2),
-        value(3),
-        value(4),
-        value(5)
+         SELECT {CELL_COLUMNS}, {span}, item_id, {from_days} FROM answer_counts \
+         WHERE value BETWEEN 0 AND 5 GROUP BY {CELL_COLUMNS}, {span}, item_id"
     ))
     .execute(conn)?;
-    rows += diesel::sql_query(
+    rows += diesel::sql_query(format!(
         "INSERT INTO agency_answer_totals (survey_id, span_start, survey_version, agency_code, item_id, \
          n_na, n1, n2, n3, n4, n5) \
-         SELECT survey_id, span_start, survey_version, agency_code, item_id, \
-         SUM(n_na), SUM(n1), SUM(n2), SUM(n3), SUM(n4), SUM(n5) FROM answer_totals \
+         SELECT survey_id, span_start, survey_version, agency_code, item_id, {} FROM answer_totals \
          GROUP BY survey_id, span_start, survey_version, agency_code, item_id",
-    )
+        value_columns(|_, column| format!("SUM({column})"))
+    ))
     .execute(conn)?;
     rows += diesel::sql_query(format!(
         "INSERT INTO agency_answer_days (survey_id, day, survey_version, agency_code, item_id, \
          n_na, n1, n2, n3, n4, n5) \
-         SELECT survey_id, day, survey_version, agency_code, item_id, {}, {}, {}, {}, {}, {} FROM answer_counts \
-         WHERE value BETWEEN 0 AND 5 GROUP BY survey_id, day, survey_version, agency_code, item_id",
-        value(0),
-        value(1),
-        value(2),
-        value(3),
-        value(4),
-        value(5)
+         SELECT survey_id, day, survey_version, agency_code, item_id, {from_days} FROM answer_counts \
+         WHERE value BETWEEN 0 AND 5 GROUP BY survey_id, day, survey_version, agency_code, item_id"
     ))
     .execute(conn)?;
     rows += diesel::sql_query(format!(
