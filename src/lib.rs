@@ -21,6 +21,7 @@ pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod exports;
 pub mod indices;
 pub mod qr;
 pub mod ratelimit;

@@ -1,0 +1,6 @@
+//! Exports for the research institute (issue 4): de-identified microdata and index tables as
+//! CSV, XLSX, SPSS syntax and ZIP, written by background jobs that stream rows to disk.
+
+pub mod table;
+
+pub use table::{Cell, Codebook, ValueLabel, VarType, Variable, Weight};

@@ -1,0 +1,104 @@
+//! The shape every export file shares: typed cells in rows under named columns, and the
+//! codebook that says what each column and code means. Pure data; the writers are next door.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+/// One value of a data row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Nothing: a missing value that has no code of its own.
+    Empty,
+    Int(i64),
+    Num(f64),
+    Text(String),
+    Date(NaiveDate),
+}
+
+/// The type of a column, as statistics packages need to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarType {
+    Integer,
+    Decimal,
+    Text,
+    /// An ISO date (`YYYY-MM-DD`).
+    Date,
+}
+
+impl VarType {
+    /// The word written in the codebook.
+    pub fn code(self) -> &'static str {
+        match self {
+            VarType::Integer => "integer",
+            VarType::Decimal => "decimal",
+            VarType::Text => "text",
+            VarType::Date => "date",
+        }
+    }
+}
+
+/// What a code stands for, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueLabel {
+    /// The value as it appears in the data (`"1"`, `"-1"`, `"in_person"`).
+    pub code: String,
+    pub label_vi: String,
+    pub label_en: String,
+}
+
+/// One column of a data file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variable {
+    /// The column header: ASCII letters, digits and `_`, starting with a letter (valid in
+    /// SPSS, R and pandas alike).
+    pub name: String,
+    pub label_vi: String,
+    pub label_en: String,
+    pub var_type: VarType,
+    /// Largest length in bytes of a text value (the SPSS string width); 0 for other types.
+    pub width: usize,
+    /// Labels of the valid codes (1 = "Rất không hài lòng" …).
+    pub value_labels: Vec<ValueLabel>,
+    /// Codes that mean a missing value ("not applicable", "not answered").
+    pub missing: Vec<ValueLabel>,
+}
+
+/// A weight of the index method: a domain in the overall index, or a criterion in its domain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weight {
+    /// `domain` or `criterion`.
+    pub level: String,
+    pub id: String,
+    /// The domain of a criterion.
+    pub parent: Option<String>,
+    pub weight: f64,
+}
+
+/// Everything a reader needs to use a data file without asking anyone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Codebook {
+    /// The dataset's title, e.g. "Dữ liệu phiếu trả lời (dạng rộng)".
+    pub title_vi: String,
+    pub title_en: String,
+    /// The dataset code: `responses_wide`, `responses_long`, `index_table`, `index_trend`.
+    pub dataset: String,
+    pub survey_id: String,
+    pub survey_version: u32,
+    pub survey_title_vi: String,
+    pub survey_title_en: String,
+    /// The index method id (`sipas-v1`) and its threshold (an answer ≥ threshold is satisfied).
+    pub method: String,
+    pub threshold: i64,
+    pub weights: Vec<Weight>,
+    pub period_code: String,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    /// The agencies and filters covered, in words.
+    pub scope_vi: String,
+    pub scope_en: String,
+    /// UTC.
+    pub generated_at: NaiveDateTime,
+    /// Further remarks (de-identification, suppression, versions), each in both languages.
+    pub notes: Vec<(String, String)>,
+    /// The columns, in file order.
+    pub variables: Vec<Variable>,
+}
