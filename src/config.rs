@@ -48,6 +48,18 @@ pub struct Settings {
     /// aggregate counters (`store::aggregates::fold_pending`); 0 turns it off (then only
     /// `sipas verify-aggregates` folds).
     pub aggregate_fold_interval_ms: u64,
+    /// Folder for export files (each job gets a sub-folder named by its id).
+    pub export_dir: PathBuf,
+    /// Hours a finished export can be downloaded before its files are removed.
+    pub export_ttl_hours: u32,
+    /// Seconds a running export stays its worker's without a heartbeat; after that (the
+    /// worker's service crashed or restarted) another worker takes it up again.
+    pub export_lease_secs: u32,
+    /// Starts of one export before it is failed (a job that keeps killing its worker).
+    pub export_max_attempts: u32,
+    /// Milliseconds an export pauses after each batch of responses, so that a large export
+    /// leaves the database to citizens' submissions; 0 = no pause.
+    pub export_batch_pause_ms: u64,
 }
 
 /// Requests allowed per minute, each with a burst of a quarter of that (at least 5).
@@ -106,6 +118,11 @@ impl Default for Settings {
             session_max_hours: 12,
             small_n: crate::indices::DEFAULT_SMALL_N,
             aggregate_fold_interval_ms: 200,
+            export_dir: "data/exports".into(),
+            export_ttl_hours: 7 * 24,
+            export_lease_secs: 60,
+            export_max_attempts: 3,
+            export_batch_pause_ms: 0,
         }
     }
 }
@@ -146,6 +163,11 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SIPAS_SESSION_MAX_HOURS", "session_max_hours"),
     ("SIPAS_AGGREGATE_FOLD_INTERVAL_MS", "aggregate_fold_interval_ms"),
     ("SIPAS_MAX_BODY_BYTES", "max_body_bytes"),
+    ("SIPAS_EXPORT_DIR", "export_dir"),
+    ("SIPAS_EXPORT_TTL_HOURS", "export_ttl_hours"),
+    ("SIPAS_EXPORT_LEASE_SECS", "export_lease_secs"),
+    ("SIPAS_EXPORT_MAX_ATTEMPTS", "export_max_attempts"),
+    ("SIPAS_EXPORT_BATCH_PAUSE_MS", "export_batch_pause_ms"),
     ("SIPAS_LOG_FORMAT", "log_format (text|json)"),
     ("SIPAS_TRUST_PROXY_HEADERS", "trust_proxy_headers (true|false)"),
 ];
@@ -204,6 +226,11 @@ impl Settings {
                 "SIPAS_SESSION_MAX_HOURS" => self.session_max_hours = num(var, &v)?,
                 "SIPAS_AGGREGATE_FOLD_INTERVAL_MS" => self.aggregate_fold_interval_ms = num(var, &v)?,
                 "SIPAS_MAX_BODY_BYTES" => self.max_body_bytes = num(var, &v)?,
+                "SIPAS_EXPORT_DIR" => self.export_dir = v.into(),
+                "SIPAS_EXPORT_TTL_HOURS" => self.export_ttl_hours = num(var, &v)?,
+                "SIPAS_EXPORT_LEASE_SECS" => self.export_lease_secs = num(var, &v)?,
+                "SIPAS_EXPORT_MAX_ATTEMPTS" => self.export_max_attempts = num(var, &v)?,
+                "SIPAS_EXPORT_BATCH_PAUSE_MS" => self.export_batch_pause_ms = num(var, &v)?,
                 "SIPAS_TRUST_PROXY_HEADERS" => {
                     self.trust_proxy_headers = match v.trim() {
                         "true" | "1" => true,
@@ -261,6 +288,18 @@ impl Settings {
         }
         if self.aggregate_fold_interval_ms > 3_600_000 {
             return invalid("aggregate_fold_interval_ms", "must be at most 3600000 (one hour); 0 turns folding off");
+        }
+        if self.export_ttl_hours == 0 || self.export_ttl_hours > 24 * 365 {
+            return invalid("export_ttl_hours", "must be between 1 and 8760 (a year)");
+        }
+        if self.export_lease_secs < 2 || self.export_lease_secs > 3600 {
+            return invalid("export_lease_secs", "must be between 2 and 3600");
+        }
+        if self.export_max_attempts == 0 || self.export_max_attempts > 100 {
+            return invalid("export_max_attempts", "must be between 1 and 100");
+        }
+        if self.export_batch_pause_ms > 60_000 {
+            return invalid("export_batch_pause_ms", "must be at most 60000 (a minute)");
         }
         if let Some(key) = &self.secret_key {
             if key.len() < 32 {

@@ -2,6 +2,8 @@
 //! through `store::index_counts`, and the `indices` engine applied per group. Shared by the
 //! JSON API and the staff pages; no HTTP here.
 
+pub mod query;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;

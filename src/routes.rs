@@ -9,6 +9,8 @@ mod dashboard_filters;
 mod dashboard_text;
 mod dashboard_view;
 mod errors;
+mod exports;
+mod exports_page;
 mod health;
 mod index_query;
 mod indices;
@@ -39,6 +41,8 @@ pub fn config(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .configure(qr::config)
         .configure(survey_api::config)
         .configure(indices::config)
+        .configure(exports::config)
+        .configure(exports_page::config)
         .configure(staff::config)
         .configure(dashboard::config)
         .configure(|c| citizen::config(c, settings.max_body_bytes));

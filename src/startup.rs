@@ -24,9 +24,16 @@ pub struct AppState {
     /// Base of every link printed (no trailing slash).
     pub public_url: String,
     pub limits: Limiters,
+    /// Wakes the export worker when a job is queued.
+    pub export_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
+    /// Tells the export worker that a job is waiting.
+    pub fn wake_exports(&self) {
+        self.export_wake.notify_one();
+    }
+
     pub fn survey_url(&self, token: &str) -> String {
         format!("{}/s/{token}", self.public_url)
     }
@@ -116,6 +123,7 @@ impl Application {
             surveys,
             public_url: settings.resolved_public_url(addr),
             limits: Limiters::new(&settings.rate_limits),
+            export_wake: Arc::new(tokio::sync::Notify::new()),
             secret,
             settings,
         });
@@ -161,13 +169,33 @@ impl Application {
             }
         });
         let folder = spawn_folder(self.state.clone());
+        let exports = spawn_exporter(&self.state);
         let result = self.server.await;
         forget.abort();
         if let Some(folder) = folder {
             folder.abort();
         }
+        // A running export goes back to the queue, to be resumed at the next start.
+        exports.stop(Duration::from_secs(10)).await;
         result
     }
+}
+
+/// The export worker (see `exports::worker`), one per instance.
+fn spawn_exporter(state: &web::Data<AppState>) -> crate::exports::worker::WorkerHandle {
+    let s = &state.settings;
+    let runner = crate::exports::job::Runner {
+        db: state.db.clone(),
+        surveys: state.surveys.clone(),
+        dir: s.export_dir.clone(),
+        worker: format!("{}-{}", std::process::id(), store::new_id()),
+        small_n: s.small_n,
+        lease: Duration::from_secs(u64::from(s.export_lease_secs)),
+        ttl: chrono::Duration::hours(i64::from(s.export_ttl_hours)),
+        pause: Duration::from_millis(s.export_batch_pause_ms),
+        stopping: Default::default(),
+    };
+    crate::exports::worker::spawn(runner, s.export_max_attempts, state.export_wake.clone())
 }
 
 /// The background folder: every `aggregate_fold_interval_ms`, folds pending responses into the

@@ -263,24 +263,32 @@ impl Db {
         self.run_inner(self.writer.clone(), f).await
     }
 
+    /// Runs `f` on this thread, for synchronous callers already off the async workers (the
+    /// export worker); `write` takes SQLite's writer turn as [`Db::run_write`] does.
+    pub fn run_blocking<T, E, F>(&self, write: bool, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<DbError>,
+    {
+        let writer = if write { self.writer.as_ref() } else { None };
+        // A poisoned lock only means another writer panicked; the database is fine.
+        let _turn = writer.map(|w| w.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let mut conn = self.pool.get().map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
+        let result = f(&mut conn);
+        if result.is_err() {
+            conn.check_after_error();
+        }
+        result
+    }
+
     async fn run_inner<T, E, F>(&self, writer: Option<std::sync::Arc<std::sync::Mutex<()>>>, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        let joined = tokio::task::spawn_blocking(move || {
-            // A poisoned lock only means another writer panicked; the database is fine.
-            let _turn = writer.as_ref().map(|w| w.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-            let mut conn = pool.get().map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
-            let result = f(&mut conn);
-            if result.is_err() {
-                conn.check_after_error();
-            }
-            result
-        })
-        .await;
+        let db = Db { pool: self.pool.clone(), backend: self.backend, writer };
+        let joined = tokio::task::spawn_blocking(move || db.run_blocking(true, f)).await;
         match joined {
             Ok(result) => result,
             Err(e) => Err(E::from(DbError::Unavailable(format!("database task failed: {e}")))),

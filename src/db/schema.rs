@@ -256,9 +256,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Export jobs; see the `exports` migration.
+    export_jobs (id) {
+        id -> Text,
+        owner -> Text,
+        visibility -> Text,
+        dataset -> Text,
+        format -> Text,
+        request -> Text,
+        state -> Text,
+        error -> Nullable<Text>,
+        rows_total -> Nullable<BigInt>,
+        rows_done -> BigInt,
+        attempts -> Integer,
+        worker -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    export_files (job_id, name) {
+        job_id -> Text,
+        name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+    }
+}
+
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(invitations -> agencies (agency_code));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(export_files -> export_jobs (job_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     agency_successors,
@@ -278,4 +312,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
     audit_log,
+    export_jobs,
+    export_files,
 );

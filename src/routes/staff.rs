@@ -258,6 +258,8 @@ async fn home(user: CurrentUser, query: web::Query<PageQuery>) -> HttpResponse {
         csrf: user.csrf_token,
         username: u.username,
         role: u.role.label(locale),
+        may_export: u.role != crate::auth::Role::AgencyViewer,
+        is_admin: u.role == crate::auth::Role::Admin,
         agency: u.agency_code,
         dashboard_href,
     };

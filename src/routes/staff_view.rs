@@ -26,6 +26,8 @@ pub struct StaffText {
     pub logout: &'static str,
     pub change_password: &'static str,
     pub dashboard: &'static str,
+    pub exports: &'static str,
+    pub audit: &'static str,
     pub current_password: &'static str,
     pub new_password: &'static str,
     pub confirm_password: &'static str,
@@ -62,6 +64,8 @@ const VI: StaffText = StaffText {
     logout: "Đăng xuất",
     change_password: "Đổi mật khẩu",
     dashboard: "Xem chỉ số hài lòng (theo phương pháp SIPAS)",
+    exports: "Xuất dữ liệu (CSV, Excel, SPSS)",
+    audit: "Nhật ký truy cập và xuất dữ liệu",
     current_password: "Mật khẩu hiện tại",
     new_password: "Mật khẩu mới",
     confirm_password: "Nhập lại mật khẩu mới",
@@ -98,6 +102,8 @@ const EN: StaffText = StaffText {
     logout: "Log out",
     change_password: "Change password",
     dashboard: "See the satisfaction index (SIPAS method)",
+    exports: "Export data (CSV, Excel, SPSS)",
+    audit: "Audit log",
     current_password: "Current password",
     new_password: "New password",
     confirm_password: "New password again",
@@ -148,6 +154,9 @@ pub struct HomePage {
     pub agency: Option<String>,
     /// The dashboard page for the role: the agency's page, or the city overview.
     pub dashboard_href: String,
+    /// Whether the role may export anything (all but agency viewers).
+    pub may_export: bool,
+    pub is_admin: bool,
 }
 
 #[derive(Debug, Template, WebTemplate)]

@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Integer, Text};
+use diesel::sql_types::{BigInt, Text};
 
 use super::aggregates::totals::{sum_of_value, value_columns, WideCounts};
-use super::{on_backend, StoreError};
+use super::sql::{code_list, load_sql, Bind, Sql};
+use super::StoreError;
 use crate::db::DbConn;
 use crate::domain::time::span_cover;
 
@@ -68,59 +69,6 @@ pub struct GroupCounts {
     pub invitations: Option<u64>,
 }
 
-#[derive(Debug, Clone)]
-enum Bind {
-    Text(String),
-    Int(i32),
-    Date(NaiveDate),
-}
-
-/// SQL text with its bind values, placeholders written for the connection's backend.
-struct Sql {
-    postgres: bool,
-    text: String,
-    binds: Vec<Bind>,
-}
-
-impl Sql {
-    fn new(conn: &DbConn) -> Sql {
-        Sql { postgres: matches!(conn, DbConn::Postgresql(_)), text: String::new(), binds: Vec::new() }
-    }
-
-    fn push(&mut self, s: &str) -> &mut Sql {
-        self.text.push_str(s);
-        self
-    }
-
-    fn bind(&mut self, b: Bind) -> &mut Sql {
-        self.binds.push(b);
-        if self.postgres {
-            let n = self.binds.len();
-            self.text.push_str(&format!("${n}"));
-        } else {
-            self.text.push('?');
-        }
-        self
-    }
-}
-
-macro_rules! load_sql {
-    ($conn:expr, $sql:expr, $row:ty) => {{
-        let sql: &Sql = $sql;
-        on_backend!($conn, |c| {
-            let mut q = diesel::sql_query(sql.text.as_str()).into_boxed();
-            for b in &sql.binds {
-                q = match b {
-                    Bind::Text(s) => q.bind::<Text, _>(s.clone()),
-                    Bind::Int(i) => q.bind::<Integer, _>(*i),
-                    Bind::Date(d) => q.bind::<Date, _>(*d),
-                };
-            }
-            q.load::<$row>(c)
-        })
-    }};
-}
-
 #[derive(QueryableByName)]
 struct AnswerRow {
     #[diesel(sql_type = Text)]
@@ -137,28 +85,6 @@ struct CountRow {
     grp: String,
     #[diesel(sql_type = BigInt)]
     count: i64,
-}
-
-/// Agency codes as an SQL list. Codes are checked against the code alphabet (letters,
-/// digits, `.`, `-`, `_`, `/`), which has no quote, so the literal cannot break out; a list
-/// of bind parameters would hit SQLite's parameter limit on a large city.
-fn code_list(codes: &[String]) -> Result<String, StoreError> {
-    let mut out = String::from("(");
-    for (i, code) in codes.iter().enumerate() {
-        let ok =
-            !code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/'));
-        if !ok {
-            return Err(StoreError::Rejected(format!("not an agency code: {code:?}")));
-        }
-        if i > 0 {
-            out.push_str(", ");
-        }
-        out.push('\'');
-        out.push_str(code);
-        out.push('\'');
-    }
-    out.push(')');
-    Ok(out)
 }
 
 /// First and last day, inclusive.

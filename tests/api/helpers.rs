@@ -16,6 +16,8 @@ pub struct TestDb {
     /// PostgreSQL: the admin URL and database name, to drop it.
     pg: Option<(String, String)>,
     _dir: Option<tempfile::TempDir>,
+    /// The export folder of the test's server.
+    pub exports: tempfile::TempDir,
 }
 
 impl TestDb {
@@ -32,12 +34,12 @@ impl TestDb {
                     }
                     _ => format!("{}/{name}", admin.trim_end_matches('/')),
                 };
-                TestDb { url, pg: Some((admin, name)), _dir: None }
+                TestDb { url, pg: Some((admin, name)), _dir: None, exports: tempfile::tempdir().expect("temp dir") }
             }
             None => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("test.db").display());
-                TestDb { url, pg: None, _dir: Some(dir) }
+                TestDb { url, pg: None, _dir: Some(dir), exports: tempfile::tempdir().expect("temp dir") }
             }
         }
     }
@@ -78,6 +80,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
         db_timeout_secs: 2,
         // Tests fold by hand (`store::aggregates::fold_pending`), so counters change only then.
         aggregate_fold_interval_ms: 0,
+        export_dir: db.exports.path().to_owned(),
         ..Settings::default()
     }
 }

@@ -15,6 +15,7 @@ mod citizen_page;
 mod comments;
 mod compose;
 mod dashboard;
+mod exports;
 mod definitions;
 mod demo;
 mod health;

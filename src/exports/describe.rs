@@ -1,0 +1,132 @@
+//! The codebook of an export: its variables plus what a reader needs around them (survey,
+//! method and weights, period, scope, generation time, de-identification notes).
+
+use chrono::NaiveDateTime;
+
+use super::microdata::{NOT_ANSWERED, NOT_APPLICABLE};
+use super::request::{Dataset, ExportRequest};
+use super::table::{Codebook, Variable, Weight};
+use crate::domain::{AgencyTree, Locale};
+use crate::indices::Period;
+use crate::surveys::SurveyDefinition;
+
+/// The selection in words, in both languages.
+fn scope(req: &ExportRequest, tree: &AgencyTree) -> (String, String) {
+    let agency = req.agency.as_deref().map(|code| {
+        let (vi, en) = tree.get(code).map_or((code, code), |a| (a.name_vi.as_str(), a.name_en.as_str()));
+        let lineage = if req.lineage { (" và các đơn vị đã sáp nhập vào", " and the agencies merged into it") } else { ("", "") };
+        (
+            format!("{vi} ({code}) và các đơn vị trực thuộc{}", lineage.0),
+            format!("{en} ({code}) with the units below it{}", lineage.1),
+        )
+    });
+    let (mut vi, mut en) = agency.unwrap_or_else(|| ("Toàn thành phố".into(), "The whole city".into()));
+    if let Some(f) = req.field {
+        vi.push_str(&format!("; lĩnh vực: {}", f.name(Locale::Vi)));
+        en.push_str(&format!("; field: {}", f.name(Locale::En)));
+    }
+    if let Some(c) = req.channel {
+        vi.push_str(&format!("; kênh: {}", c.name(Locale::Vi)));
+        en.push_str(&format!("; channel: {}", c.name(Locale::En)));
+    }
+    if let Some(p) = &req.procedure {
+        vi.push_str(&format!("; thủ tục: {p}"));
+        en.push_str(&format!("; procedure: {p}"));
+    }
+    (vi, en)
+}
+
+fn notes(req: &ExportRequest, small_n: u64) -> Vec<(String, String)> {
+    let mut notes = vec![(
+        "Dữ liệu đã khử định danh: không có mã hồ sơ, đường dẫn khảo sát hay thời điểm chính xác; góp ý đã che số \
+         điện thoại, số định danh (CCCD) và địa chỉ e-mail."
+            .to_owned(),
+        "De-identified: no dossier code, survey link or exact time; phone numbers, ID (CCCD) numbers and e-mail \
+         addresses in comments are masked."
+            .to_owned(),
+    )];
+    notes.push((
+        format!("Các cột chỉ có dữ liệu của phiếu khảo sát {} phiên bản {}; các phiên bản khác có câu hỏi riêng, hãy xuất riêng.", req.survey, req.version),
+        format!("Columns are those of survey {} version {} only; other versions have their own items and are exported separately.", req.survey, req.version),
+    ));
+    match req.dataset {
+        Dataset::ResponsesWide => notes.push((
+            format!(
+                "Mã thiếu: {NOT_APPLICABLE} = không có ý kiến / không áp dụng; {NOT_ANSWERED} = không trả lời \
+                 (câu không hỏi với kênh này hoặc bỏ qua). Hãy loại các mã này trước khi tính trung bình."
+            ),
+            format!(
+                "Missing codes: {NOT_APPLICABLE} = no opinion / not applicable; {NOT_ANSWERED} = not answered \
+                 (not asked for the channel, or left out). Exclude them before computing means."
+            ),
+        )),
+        Dataset::ResponsesLong => notes.push((
+            format!(
+                "Mỗi câu trả lời được lưu là một dòng; câu không trả lời thì không có dòng. {NOT_APPLICABLE} = không \
+                 có ý kiến / không áp dụng. Góp ý nằm ở dòng item_id = comment, cột text."
+            ),
+            format!(
+                "One row per stored answer; an unanswered item has no row. {NOT_APPLICABLE} = no opinion / not \
+                 applicable. The comment is on the row with item_id = comment, in the text column."
+            ),
+        )),
+        Dataset::IndexTable | Dataset::IndexTrend => {
+            notes.push((
+                format!("Ngưỡng cỡ mẫu nhỏ: n < {small_n}."),
+                format!("Small-n threshold: n < {small_n}."),
+            ));
+            if req.suppress_small_n {
+                notes.push((
+                    "Giá trị và khoảng tin cậy của các ô có n nhỏ đã được ẩn (suppressed = 1).".into(),
+                    "Values and intervals of small-n cells are suppressed (suppressed = 1).".into(),
+                ));
+            }
+        }
+    }
+    notes
+}
+
+/// The codebook of an export of `req` with these `variables`.
+pub fn codebook(
+    req: &ExportRequest,
+    def: &SurveyDefinition,
+    tree: &AgencyTree,
+    period: &Period,
+    variables: Vec<Variable>,
+    small_n: u64,
+    generated_at: NaiveDateTime,
+) -> Codebook {
+    let (title_vi, title_en) = req.dataset.title();
+    let (scope_vi, scope_en) = scope(req, tree);
+    let mut weights: Vec<Weight> = def
+        .domains()
+        .iter()
+        .map(|d| Weight { level: "domain".into(), id: d.id.clone(), parent: None, weight: d.weight })
+        .collect();
+    weights.extend(def.criteria().iter().map(|c| Weight {
+        level: "criterion".into(),
+        id: c.id.clone(),
+        parent: Some(c.domain.clone()),
+        weight: c.weight,
+    }));
+    Codebook {
+        title_vi: title_vi.into(),
+        title_en: title_en.into(),
+        dataset: req.dataset.code().into(),
+        survey_id: def.id().into(),
+        survey_version: def.version(),
+        survey_title_vi: def.title().vi.clone(),
+        survey_title_en: def.title().en.clone(),
+        method: def.method().kind.code().into(),
+        threshold: def.method().threshold,
+        weights,
+        period_code: period.code(),
+        period_from: period.from(),
+        period_to: period.to(),
+        scope_vi,
+        scope_en,
+        generated_at,
+        notes: notes(req, small_n),
+        variables,
+    }
+}

@@ -1,0 +1,413 @@
+//! Running one export job: its rows streamed from the database in batches into files in a
+//! partial folder, which becomes the job's folder only when every file is written and
+//! hashed. A failure, a cancellation or a shutdown removes the partial folder.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::describe;
+use super::index_tables;
+use super::microdata::Microdata;
+use super::request::{ExportRequest, Format};
+use super::table::{Cell, Codebook};
+use super::{codebook_csv, codebook_xlsx, sha256_file, spss_syntax, write_zip, CsvTable, FormatError, XlsxTable};
+use crate::db::Db;
+use crate::domain::{AgencyTree, Visibility};
+use crate::reports::{self, ReportError};
+use crate::store::audit::{NewAuditEntry, EXPORT};
+use crate::store::export_rows::{self, ResponseFilter};
+use crate::store::exports::{self as jobs, Job, JobFile};
+use crate::store::{self, StoreError};
+use crate::surveys::Registry;
+
+/// Responses read per query.
+pub const BATCH: i64 = 2_000;
+
+/// What a worker needs to run jobs.
+#[derive(Clone)]
+pub struct Runner {
+    pub db: Db,
+    pub surveys: Arc<Registry>,
+    pub dir: PathBuf,
+    pub worker: String,
+    pub small_n: u64,
+    pub lease: Duration,
+    pub ttl: chrono::Duration,
+    pub pause: Duration,
+    /// Set when the service is stopping: the job goes back to the queue.
+    pub stopping: Arc<AtomicBool>,
+}
+
+/// Why a job did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error("{0}")]
+    Invalid(String),
+    /// The job is no longer this worker's (cancelled, or taken over).
+    #[error("the job was cancelled")]
+    Lost,
+    /// The service is stopping.
+    #[error("the service stopped")]
+    Stopping,
+}
+
+impl From<crate::db::DbError> for JobError {
+    fn from(e: crate::db::DbError) -> JobError {
+        JobError::Store(e.into())
+    }
+}
+
+impl JobError {
+    /// The reason shown to the owner of a failed job.
+    fn reason(&self) -> String {
+        match self {
+            JobError::Format(e) if e.is_disk_full() => {
+                "the export disk is full; the partial file was removed (ask an administrator to free space)".into()
+            }
+            JobError::Format(e) => format!("the file could not be written: {e}"),
+            JobError::Store(e) => format!("the database could not be read: {e}"),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    Failed(String),
+    /// Cancelled or taken over: someone else decided its state.
+    Lost,
+    /// Put back in the queue because the service is stopping.
+    Requeued,
+}
+
+/// Progress shared between the job and its heartbeat thread.
+struct Progress {
+    done: AtomicI64,
+    total: AtomicI64,
+    lost: AtomicBool,
+    finished: AtomicBool,
+}
+
+impl Runner {
+    /// The folder of a finished job.
+    pub fn job_dir(&self, id: &str) -> PathBuf {
+        self.dir.join(id)
+    }
+
+    fn partial_dir(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.partial"))
+    }
+
+    /// Runs `job` (already claimed by this worker) to its end. Blocking: call it off the
+    /// async workers.
+    pub fn run(&self, job: &Job) -> Outcome {
+        let partial = self.partial_dir(&job.id);
+        let progress = Arc::new(Progress {
+            done: AtomicI64::new(0),
+            total: AtomicI64::new(-1),
+            lost: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
+        });
+        let heartbeat = self.spawn_heartbeat(job.id.clone(), progress.clone());
+        let written = self.write(job, &partial, &progress);
+        progress.finished.store(true, Ordering::SeqCst);
+        if let Some(h) = heartbeat {
+            let _ = h.join();
+        }
+        let outcome = match written {
+            Ok((req, files)) => self.publish(job, &req, &partial, files, &progress),
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(()) => Outcome::Done,
+            Err(e) => {
+                remove_dir(&partial);
+                match e {
+                    JobError::Lost => Outcome::Lost,
+                    JobError::Stopping => match self.db.run_blocking(true, |c| jobs::requeue(c, &job.id, &self.worker)) {
+                        Ok(true) => Outcome::Requeued,
+                        _ => Outcome::Lost,
+                    },
+                    e => {
+                        let reason = e.reason();
+                        tracing::warn!(job = %job.id, error = %e, "export failed");
+                        let now = store::now();
+                        match self.db.run_blocking(true, |c| jobs::fail(c, &job.id, &self.worker, &reason, now)) {
+                            Ok(true) => Outcome::Failed(reason),
+                            _ => Outcome::Lost,
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Renews the lease and records progress every few seconds, apart from the rows, so a
+    /// long final step (saving a large workbook) keeps the lease too.
+    fn spawn_heartbeat(&self, id: String, p: Arc<Progress>) -> Option<std::thread::JoinHandle<()>> {
+        let (db, worker, lease) = (self.db.clone(), self.worker.clone(), self.lease);
+        let every = (lease / 3).min(Duration::from_secs(2));
+        std::thread::Builder::new()
+            .name("export-heartbeat".into())
+            .spawn(move || loop {
+                let mut waited = Duration::ZERO;
+                while waited < every {
+                    if p.finished.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                    waited += Duration::from_millis(50);
+                }
+                let total = p.total.load(Ordering::SeqCst);
+                let (done, total) = (p.done.load(Ordering::SeqCst), (total >= 0).then_some(total));
+                let until = store::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+                match db.run_blocking(true, |c| jobs::heartbeat(c, &id, &worker, done, total, until)) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        p.lost.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                    // A database hiccup: try again at the next beat; the lease has slack.
+                    Err(e) => tracing::warn!(job = %id, error = %e, "export heartbeat failed"),
+                }
+            })
+            .ok()
+    }
+
+    /// Checked between batches.
+    fn check(&self, p: &Progress) -> Result<(), JobError> {
+        if p.lost.load(Ordering::SeqCst) {
+            return Err(JobError::Lost);
+        }
+        if self.stopping.load(Ordering::SeqCst) {
+            return Err(JobError::Stopping);
+        }
+        Ok(())
+    }
+
+    /// Writes every file of the job into `partial`; returns their names and content types.
+    fn write(&self, job: &Job, partial: &Path, p: &Progress) -> Result<(ExportRequest, Vec<(String, &'static str)>), JobError> {
+        let req: ExportRequest = serde_json::from_str(&job.request)
+            .map_err(|e| JobError::Invalid(format!("the stored request cannot be read: {e}")))?;
+        let visibility = match job.visibility.as_str() {
+            "city" => Visibility::City,
+            code => Visibility::Subtree(code.to_owned()),
+        };
+        remove_dir(partial);
+        std::fs::create_dir_all(partial).map_err(FormatError::from)?;
+        let tree = AgencyTree::new(self.db.run_blocking(false, |c| store::agencies::all(c))?);
+        let def = reports::definition(&self.surveys, &req.survey, Some(req.version))?;
+        let period = req.period().map_err(|e| JobError::Invalid(e.to_string()))?;
+        // The scope is checked again: the agency tree may have changed since the request.
+        let agencies = reports::selected_agencies(&tree, &visibility, req.agency.as_deref(), req.lineage)?;
+        let stem = req.file_stem();
+        let microdata = req.dataset.is_microdata().then(|| {
+            Microdata::new(def, &tree, req.dataset == super::request::Dataset::ResponsesWide)
+        });
+        let variables = match &microdata {
+            Some(m) => m.variables(),
+            None => index_tables::variables(),
+        };
+        let codebook = describe::codebook(&req, def, &tree, &period, variables, self.small_n, store::now());
+        let header: Vec<&str> = codebook.variables.iter().map(|v| v.name.as_str()).collect();
+        let csv_name = format!("{stem}.csv");
+        let mut sink = match req.format {
+            Format::Xlsx => Sink::Xlsx(Box::new(XlsxTable::create(&partial.join(format!("{stem}.xlsx")), &codebook)?)),
+            Format::Csv | Format::Zip => Sink::Csv(CsvTable::create(&partial.join(&csv_name), req.bom, &header)?),
+        };
+        match &microdata {
+            Some(m) => {
+                let filter = ResponseFilter {
+                    survey_id: req.survey.clone(),
+                    survey_version: i32::try_from(req.version).unwrap_or(i32::MAX),
+                    from: period.from(),
+                    to: period.to(),
+                    agencies,
+                    field: req.field.map(|f| f.code().to_owned()),
+                    channel: req.channel.map(|c| c.code().to_owned()),
+                    procedure: req.procedure.clone(),
+                };
+                let total = self.db.run_blocking(false, |c| export_rows::count(c, &filter))?;
+                p.total.store(total, Ordering::SeqCst);
+                self.stream(m, &filter, &mut sink, p)?;
+            }
+            None => {
+                let rows = self
+                    .db
+                    .run_blocking(false, |c| index_tables::rows(c, &self.surveys, &tree, &visibility, &req, self.small_n))?;
+                p.total.store(rows.len() as i64, Ordering::SeqCst);
+                for row in &rows {
+                    sink.write_row(row)?;
+                }
+                p.done.store(rows.len() as i64, Ordering::SeqCst);
+            }
+        }
+        self.check(p)?;
+        sink.finish()?;
+        self.check(p)?;
+        Ok((req.clone(), self.companions(&req, &codebook, partial, &stem)?))
+    }
+
+    /// Streams the responses, day by day and a batch at a time.
+    fn stream(&self, m: &Microdata<'_>, filter: &ResponseFilter, sink: &mut Sink, p: &Progress) -> Result<(), JobError> {
+        let mut rows = Vec::new();
+        let mut day = filter.from;
+        while day <= filter.to {
+            let mut after: Option<String> = None;
+            loop {
+                self.check(p)?;
+                let batch = self.db.run_blocking(false, |c| export_rows::batch(c, filter, day, after.as_deref(), BATCH))?;
+                for r in &batch {
+                    m.rows(r, &mut rows);
+                    for row in &rows {
+                        sink.write_row(row)?;
+                    }
+                }
+                p.done.fetch_add(batch.len() as i64, Ordering::SeqCst);
+                if !self.pause.is_zero() && !batch.is_empty() {
+                    std::thread::sleep(self.pause);
+                }
+                if (batch.len() as i64) < BATCH {
+                    break;
+                }
+                after = batch.last().map(|r| r.id.clone());
+            }
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// The files beside the data: the codebook and SPSS syntax for CSV, all of it zipped for ZIP.
+    fn companions(
+        &self,
+        req: &ExportRequest,
+        codebook: &Codebook,
+        partial: &Path,
+        stem: &str,
+    ) -> Result<Vec<(String, &'static str)>, JobError> {
+        const CSV: &str = "text/csv; charset=utf-8";
+        const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        const SPS: &str = "text/plain; charset=utf-8";
+        let csv_name = format!("{stem}.csv");
+        let codebook_name = format!("{stem}_codebook.csv");
+        let sps_name = format!("{stem}.sps");
+        match req.format {
+            Format::Xlsx => Ok(vec![(format!("{stem}.xlsx"), XLSX)]),
+            Format::Csv | Format::Zip => {
+                codebook_csv(&partial.join(&codebook_name), req.bom, codebook)?;
+                std::fs::write(partial.join(&sps_name), spss_syntax(codebook, &csv_name, req.bom))
+                    .map_err(FormatError::from)?;
+                if req.format == Format::Csv {
+                    return Ok(vec![(csv_name, CSV), (codebook_name, CSV), (sps_name, SPS)]);
+                }
+                let xlsx_codebook = format!("{stem}_codebook.xlsx");
+                codebook_xlsx(&partial.join(&xlsx_codebook), codebook)?;
+                let parts = [csv_name, codebook_name, xlsx_codebook, sps_name];
+                let paths: Vec<PathBuf> = parts.iter().map(|n| partial.join(n)).collect();
+                let entries: Vec<(&str, &Path)> = parts.iter().map(String::as_str).zip(paths.iter().map(PathBuf::as_path)).collect();
+                let zip_name = format!("{stem}.zip");
+                write_zip(&partial.join(&zip_name), &entries)?;
+                for path in &paths {
+                    std::fs::remove_file(path).map_err(FormatError::from)?;
+                }
+                Ok(vec![(zip_name, "application/zip")])
+            }
+        }
+    }
+
+    /// Hashes the files, moves the folder in place and marks the job done (with its audit
+    /// row). If the job was cancelled meanwhile, the files are removed again.
+    fn publish(
+        &self,
+        job: &Job,
+        req: &ExportRequest,
+        partial: &Path,
+        names: Vec<(String, &'static str)>,
+        p: &Progress,
+    ) -> Result<(), JobError> {
+        let mut files = Vec::new();
+        for (name, content_type) in names {
+            let (size, sha256) = sha256_file(&partial.join(&name))?;
+            files.push(JobFile {
+                job_id: job.id.clone(),
+                name,
+                content_type: content_type.into(),
+                size: i64::try_from(size).unwrap_or(i64::MAX),
+                sha256,
+            });
+        }
+        let target = self.job_dir(&job.id);
+        remove_dir(&target);
+        std::fs::rename(partial, &target).map_err(FormatError::from)?;
+        let now = store::now();
+        let detail = files.iter().map(|f| format!("{} {} bytes sha256={}", f.name, f.size, f.sha256)).collect::<Vec<_>>();
+        let entry = NewAuditEntry {
+            actor: job.owner.clone(),
+            action: EXPORT.into(),
+            target: req.scope_text(),
+            detail: Some(format!("job {}; {}", job.id, detail.join("; "))),
+        };
+        let total = p.total.load(Ordering::SeqCst);
+        let rows = (p.done.load(Ordering::SeqCst), (total >= 0).then_some(total));
+        let finished = self.db.run_blocking(true, |c| {
+            // The final count: the heartbeat may not have caught the last batch.
+            jobs::heartbeat(c, &job.id, &self.worker, rows.0, rows.1, now + self.ttl)?;
+            jobs::finish(c, &job.id, &self.worker, &files, now, now + self.ttl, &entry)
+        });
+        match finished {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                remove_dir(&target);
+                Err(JobError::Lost)
+            }
+            Err(e) => {
+                remove_dir(&target);
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// The data file being written.
+enum Sink {
+    Csv(CsvTable),
+    Xlsx(Box<XlsxTable>),
+}
+
+impl Sink {
+    fn write_row(&mut self, row: &[Cell]) -> Result<(), FormatError> {
+        match self {
+            Sink::Csv(t) => t.write_row(row),
+            Sink::Xlsx(t) => t.write_row(row),
+        }
+    }
+
+    fn finish(self) -> Result<(), FormatError> {
+        match self {
+            Sink::Csv(t) => t.finish(),
+            Sink::Xlsx(t) => t.finish(),
+        }
+    }
+}
+
+/// Removes a job folder; a folder that is not there is fine.
+pub fn remove_dir(path: &Path) {
+    if let Err(e) = std::fs::remove_dir_all(path) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(path = %path.display(), error = %e, "could not remove an export folder");
+        }
+    }
+}

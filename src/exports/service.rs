@@ -1,0 +1,223 @@
+//! Starting an export and reading its state, with the checks shared by the API and the staff
+//! pages: the role, the scope, and the survey version.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::request::{self, Requester};
+use crate::db::DbConn;
+use crate::domain::{AgencyTree, Visibility};
+use crate::reports::query::FieldErrors;
+use crate::reports::{self, ReportError};
+use crate::store::exports::{self as jobs, Job, JobFile, NewJob};
+use crate::store::{self, StoreError};
+use crate::surveys::Registry;
+
+/// Why an export was not started.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("invalid export request")]
+    Invalid(FieldErrors),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn invalid(key: &str, message: String) -> StartError {
+    StartError::Invalid(FieldErrors::from([(key.to_owned(), message)]))
+}
+
+/// Checks a request from `who` and queues its job.
+pub fn start(
+    conn: &mut DbConn,
+    surveys: &Registry,
+    who: &Requester,
+    pairs: &[(String, String)],
+    default_survey: &str,
+    today: NaiveDate,
+) -> Result<Job, StartError> {
+    let draft = request::parse(pairs, default_survey, today).map_err(StartError::Invalid)?;
+    let mut req = draft.request;
+    if !who.may_export(req.dataset) {
+        return Err(StartError::Forbidden(if req.dataset.is_microdata() {
+            "your role may not export response microdata; index tables are available".into()
+        } else {
+            "your role may not export".into()
+        }));
+    }
+    let tree = AgencyTree::new(store::agencies::all(conn)?);
+    reports::selected_agencies(&tree, &who.visibility, req.agency.as_deref(), req.lineage).map_err(|e| match e {
+        ReportError::Forbidden => StartError::Forbidden(e.to_string()),
+        ReportError::Invalid(k, m) => invalid(k, m),
+        ReportError::Store(e) => StartError::Store(e),
+    })?;
+    reports::definition(surveys, &req.survey, draft.version_given).map_err(|e| match e {
+        ReportError::Invalid(k, m) => invalid(k, m),
+        other => invalid("survey", other.to_string()),
+    })?;
+    req.version = match draft.version_given {
+        Some(v) => v,
+        None => {
+            let found = store::export_rows::versions(conn, &req.survey, draft.from, draft.to)?;
+            match found.as_slice() {
+                [] => surveys.latest(&req.survey).map_or(1, |d| d.version()),
+                [one] => u32::try_from(*one).unwrap_or(1),
+                many => {
+                    let list = many.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ");
+                    return Err(invalid(
+                        "version",
+                        format!(
+                            "the period has responses to versions {list} of {}, whose columns differ; \
+                             choose one with `version`",
+                            req.survey
+                        ),
+                    ));
+                }
+            }
+        }
+    };
+    if surveys.get(&req.survey, req.version).is_none() {
+        return Err(invalid("version", format!("{} has no version {} here", req.survey, req.version)));
+    }
+    let visibility = match &who.visibility {
+        Visibility::City => "city".to_owned(),
+        Visibility::Subtree(code) => code.clone(),
+    };
+    let json = serde_json::to_string(&req).map_err(|e| StoreError::Rejected(e.to_string()))?;
+    let job = jobs::create(
+        conn,
+        &NewJob {
+            owner: &who.actor,
+            visibility: &visibility,
+            dataset: req.dataset.code(),
+            format: req.format.code(),
+            request: &json,
+        },
+        store::now(),
+    )?;
+    Ok(job)
+}
+
+/// A job as the API and the pages show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobView {
+    pub id: String,
+    /// `queued`, `running`, `done`, `failed` or `expired`.
+    pub state: String,
+    pub dataset: String,
+    pub format: String,
+    /// Survey, version, dataset, period and filters in compact text.
+    pub scope: String,
+    pub error: Option<String>,
+    pub rows_done: i64,
+    pub rows_total: Option<i64>,
+    /// 0–100 while running; 100 when done.
+    pub percent: Option<u8>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub files: Vec<FileView>,
+}
+
+/// A downloadable file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileView {
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    /// Path of the download, relative to the service.
+    pub url: String,
+}
+
+fn utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    t.and_utc()
+}
+
+impl JobView {
+    pub fn new(job: &Job, files: &[JobFile]) -> JobView {
+        let scope = serde_json::from_str::<request::ExportRequest>(&job.request)
+            .map(|r| r.scope_text())
+            .unwrap_or_else(|_| job.dataset.clone());
+        let percent = match (job.state.as_str(), job.rows_total) {
+            (jobs::DONE, _) => Some(100),
+            (jobs::RUNNING, Some(total)) if total > 0 => {
+                Some(u8::try_from((job.rows_done.clamp(0, total) * 100 / total).min(99)).unwrap_or(99))
+            }
+            (jobs::RUNNING, _) => Some(0),
+            _ => None,
+        };
+        JobView {
+            id: job.id.clone(),
+            state: job.state.clone(),
+            dataset: job.dataset.clone(),
+            format: job.format.clone(),
+            scope,
+            error: job.error.clone(),
+            rows_done: job.rows_done,
+            rows_total: job.rows_total,
+            percent,
+            created_at: utc(job.created_at),
+            started_at: job.started_at.map(utc),
+            finished_at: job.finished_at.map(utc),
+            expires_at: job.expires_at.map(utc),
+            files: files
+                .iter()
+                .map(|f| FileView {
+                    name: f.name.clone(),
+                    content_type: f.content_type.clone(),
+                    size: f.size,
+                    sha256: f.sha256.clone(),
+                    url: format!("/api/v1/exports/{}/files/{}", job.id, f.name),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Why a job cannot be shown to someone.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("no export with this id")]
+    NotFound,
+    #[error("this export belongs to someone else")]
+    NotYours,
+    #[error("this export has already ended")]
+    Ended,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The job `id` if `who` owns it, with its files.
+pub fn own_job(conn: &mut DbConn, who: &Requester, id: &str) -> Result<(Job, Vec<JobFile>), AccessError> {
+    let job = jobs::get(conn, id)?.ok_or(AccessError::NotFound)?;
+    if job.owner != who.actor {
+        return Err(AccessError::NotYours);
+    }
+    let files = jobs::files(conn, id)?;
+    Ok((job, files))
+}
+
+/// Cancels `who`'s job `id` if it is still queued or running; its worker removes the
+/// partial files. The job as it is now.
+pub fn cancel(conn: &mut DbConn, who: &Requester, id: &str) -> Result<Job, AccessError> {
+    own_job(conn, who, id)?;
+    if !jobs::cancel(conn, id, &format!("cancelled by {}", who.actor), store::now())? {
+        return Err(AccessError::Ended);
+    }
+    jobs::get(conn, id)?.ok_or(AccessError::NotFound)
+}
+
+impl From<crate::db::DbError> for StartError {
+    fn from(e: crate::db::DbError) -> StartError {
+        StartError::Store(e.into())
+    }
+}
+
+impl From<crate::db::DbError> for AccessError {
+    fn from(e: crate::db::DbError) -> AccessError {
+        AccessError::Store(e.into())
+    }
+}

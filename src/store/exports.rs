@@ -1,0 +1,310 @@
+//! Export jobs and their files: created by a request, claimed by a worker under a lease,
+//! finished with their file hashes (and an audit row) or failed with a reason.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::audit::{self, NewAuditEntry};
+use super::StoreError;
+use crate::db::schema::{export_files, export_jobs};
+use crate::db::DbConn;
+
+/// The states of a job. `expired` is a done job whose files were removed.
+pub const QUEUED: &str = "queued";
+pub const RUNNING: &str = "running";
+pub const DONE: &str = "done";
+pub const FAILED: &str = "failed";
+pub const EXPIRED: &str = "expired";
+
+/// A job as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = export_jobs)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct Job {
+    pub id: String,
+    pub owner: String,
+    pub visibility: String,
+    pub dataset: String,
+    pub format: String,
+    /// The `exports::ExportRequest` as JSON.
+    pub request: String,
+    pub state: String,
+    pub error: Option<String>,
+    pub rows_total: Option<i64>,
+    pub rows_done: i64,
+    pub attempts: i32,
+    pub worker: Option<String>,
+    pub lease_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub started_at: Option<NaiveDateTime>,
+    pub finished_at: Option<NaiveDateTime>,
+    pub expires_at: Option<NaiveDateTime>,
+}
+
+/// A file of a finished job.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = export_files)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct JobFile {
+    pub job_id: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    /// Lowercase hex SHA-256 of the file.
+    pub sha256: String,
+}
+
+/// What a new job is.
+#[derive(Debug, Clone)]
+pub struct NewJob<'a> {
+    pub owner: &'a str,
+    pub visibility: &'a str,
+    pub dataset: &'a str,
+    pub format: &'a str,
+    pub request: &'a str,
+}
+
+/// Stores a queued job and returns it.
+pub fn create(conn: &mut DbConn, job: &NewJob<'_>, now: NaiveDateTime) -> Result<Job, StoreError> {
+    let id = super::new_id();
+    diesel::insert_into(export_jobs::table)
+        .values((
+            export_jobs::id.eq(&id),
+            export_jobs::owner.eq(job.owner),
+            export_jobs::visibility.eq(job.visibility),
+            export_jobs::dataset.eq(job.dataset),
+            export_jobs::format.eq(job.format),
+            export_jobs::request.eq(job.request),
+            export_jobs::state.eq(QUEUED),
+            export_jobs::rows_done.eq(0i64),
+            export_jobs::attempts.eq(0),
+            export_jobs::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    get(conn, &id)?.ok_or_else(|| StoreError::Rejected(format!("export job {id} vanished after insert")))
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> Result<Option<Job>, StoreError> {
+    Ok(export_jobs::table.find(id).select(Job::as_select()).first(conn).optional()?)
+}
+
+/// The files of a job, by name.
+pub fn files(conn: &mut DbConn, job_id: &str) -> Result<Vec<JobFile>, StoreError> {
+    Ok(export_files::table
+        .filter(export_files::job_id.eq(job_id))
+        .order(export_files::name)
+        .select(JobFile::as_select())
+        .load(conn)?)
+}
+
+/// An owner's latest `limit` jobs, newest first.
+pub fn list_for_owner(conn: &mut DbConn, owner: &str, limit: i64) -> Result<Vec<Job>, StoreError> {
+    Ok(export_jobs::table
+        .filter(export_jobs::owner.eq(owner))
+        .order((export_jobs::created_at.desc(), export_jobs::id))
+        .limit(limit.max(0))
+        .select(Job::as_select())
+        .load(conn)?)
+}
+
+/// Whether a job is waiting for a worker: queued, or running under a lease that ran out.
+macro_rules! claimable {
+    ($now:expr) => {
+        export_jobs::state
+            .eq(QUEUED)
+            .or(export_jobs::state.eq(RUNNING).and(export_jobs::lease_until.assume_not_null().lt($now)))
+    };
+}
+
+/// Why a job was given up after too many starts.
+pub fn too_many_attempts(attempts: i32) -> String {
+    format!(
+        "stopped {attempts} times before it could finish (the service restarted or crashed while it ran); \
+         start a new export"
+    )
+}
+
+/// Takes the oldest waiting job for `worker`, under a lease until `now + lease`. A job that
+/// already had `max_attempts` starts is failed instead (a job that kills its worker must not
+/// take every restart down with it). `None` when nothing waits.
+pub fn claim_next(
+    conn: &mut DbConn,
+    worker: &str,
+    now: NaiveDateTime,
+    lease: Duration,
+    max_attempts: i32,
+) -> Result<Option<Job>, StoreError> {
+    loop {
+        let candidate: Option<Job> = export_jobs::table
+            .filter(claimable!(now))
+            .order((export_jobs::created_at, export_jobs::id))
+            .select(Job::as_select())
+            .first(conn)
+            .optional()?;
+        let Some(job) = candidate else { return Ok(None) };
+        let this = export_jobs::table.filter(export_jobs::id.eq(&job.id)).filter(claimable!(now));
+        if job.attempts >= max_attempts {
+            diesel::update(this)
+                .set((
+                    export_jobs::state.eq(FAILED),
+                    export_jobs::error.eq(too_many_attempts(job.attempts)),
+                    export_jobs::worker.eq(None::<String>),
+                    export_jobs::lease_until.eq(None::<NaiveDateTime>),
+                    export_jobs::finished_at.eq(now),
+                ))
+                .execute(conn)?;
+            continue;
+        }
+        // Conditional on the job still waiting: of two workers, one wins.
+        let won = diesel::update(this)
+            .set((
+                export_jobs::state.eq(RUNNING),
+                export_jobs::worker.eq(worker),
+                export_jobs::lease_until.eq(now + lease),
+                export_jobs::attempts.eq(job.attempts + 1),
+                export_jobs::started_at.eq(now),
+                export_jobs::rows_done.eq(0i64),
+                export_jobs::error.eq(None::<String>),
+            ))
+            .execute(conn)?;
+        if won == 1 {
+            return get(conn, &job.id);
+        }
+    }
+}
+
+/// The filter of a job that `worker` still holds.
+macro_rules! held_by {
+    ($id:expr, $worker:expr) => {
+        export_jobs::table
+            .filter(export_jobs::id.eq($id))
+            .filter(export_jobs::worker.eq($worker))
+            .filter(export_jobs::state.eq(RUNNING))
+    };
+}
+
+/// Records progress and renews the lease. `false` when the job is no longer this worker's
+/// (cancelled, or taken over after the lease ran out): the worker must stop.
+pub fn heartbeat(
+    conn: &mut DbConn,
+    id: &str,
+    worker: &str,
+    rows_done: i64,
+    rows_total: Option<i64>,
+    lease_until: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(held_by!(id, worker))
+        .set((
+            export_jobs::rows_done.eq(rows_done),
+            export_jobs::rows_total.eq(rows_total),
+            export_jobs::lease_until.eq(lease_until),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Marks the job done with its files and records the export in the audit log, in one
+/// transaction. `false` (and nothing written) when the job is no longer this worker's.
+pub fn finish(
+    conn: &mut DbConn,
+    id: &str,
+    worker: &str,
+    files: &[JobFile],
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+    entry: &NewAuditEntry,
+) -> Result<bool, StoreError> {
+    conn.transaction(|conn| {
+        let n = diesel::update(held_by!(id, worker))
+            .set((
+                export_jobs::state.eq(DONE),
+                export_jobs::worker.eq(None::<String>),
+                export_jobs::lease_until.eq(None::<NaiveDateTime>),
+                export_jobs::finished_at.eq(now),
+                export_jobs::expires_at.eq(expires_at),
+            ))
+            .execute(conn)?;
+        if n != 1 {
+            return Ok(false);
+        }
+        for f in files {
+            diesel::insert_into(export_files::table).values(f).execute(conn)?;
+        }
+        audit::record(conn, entry)?;
+        Ok(true)
+    })
+}
+
+/// Fails a job this worker holds, with the reason shown to its owner.
+pub fn fail(conn: &mut DbConn, id: &str, worker: &str, reason: &str, now: NaiveDateTime) -> Result<bool, StoreError> {
+    let n = diesel::update(held_by!(id, worker))
+        .set((
+            export_jobs::state.eq(FAILED),
+            export_jobs::error.eq(reason),
+            export_jobs::worker.eq(None::<String>),
+            export_jobs::lease_until.eq(None::<NaiveDateTime>),
+            export_jobs::finished_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Puts a job this worker holds back in the queue (the service is stopping); the start it
+/// had does not count against it.
+pub fn requeue(conn: &mut DbConn, id: &str, worker: &str) -> Result<bool, StoreError> {
+    let n = diesel::update(held_by!(id, worker))
+        .set((
+            export_jobs::state.eq(QUEUED),
+            export_jobs::worker.eq(None::<String>),
+            export_jobs::lease_until.eq(None::<NaiveDateTime>),
+            export_jobs::attempts.eq(export_jobs::attempts - 1),
+            export_jobs::rows_done.eq(0i64),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Cancels a queued or running job: it fails with `reason` (a running worker notices at its
+/// next heartbeat and removes its partial files). `false` when the job had already ended.
+pub fn cancel(conn: &mut DbConn, id: &str, reason: &str, now: NaiveDateTime) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        export_jobs::table.filter(export_jobs::id.eq(id)).filter(export_jobs::state.eq_any([QUEUED, RUNNING])),
+    )
+    .set((
+        export_jobs::state.eq(FAILED),
+        export_jobs::error.eq(reason),
+        export_jobs::worker.eq(None::<String>),
+        export_jobs::lease_until.eq(None::<NaiveDateTime>),
+        export_jobs::finished_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Done jobs whose files are due for removal.
+pub fn due_to_expire(conn: &mut DbConn, now: NaiveDateTime) -> Result<Vec<String>, StoreError> {
+    Ok(export_jobs::table
+        .filter(export_jobs::state.eq(DONE))
+        .filter(export_jobs::expires_at.le(now))
+        .select(export_jobs::id)
+        .load(conn)?)
+}
+
+/// Marks a done job expired (its files were removed) and forgets its file rows.
+pub fn mark_expired(conn: &mut DbConn, id: &str) -> Result<(), StoreError> {
+    conn.transaction(|conn| {
+        diesel::delete(export_files::table.filter(export_files::job_id.eq(id))).execute(conn)?;
+        diesel::update(export_jobs::table.filter(export_jobs::id.eq(id)).filter(export_jobs::state.eq(DONE)))
+            .set(export_jobs::state.eq(EXPIRED))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The ids of jobs that may still have files or partial files on disk.
+pub fn live_ids(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
+    Ok(export_jobs::table
+        .filter(export_jobs::state.eq_any([QUEUED, RUNNING, DONE]))
+        .select(export_jobs::id)
+        .load(conn)?)
+}
