@@ -1,8 +1,12 @@
 //! Exports for the research institute (issue 4): de-identified microdata and index tables as
 //! CSV, XLSX, SPSS syntax and ZIP, written by background jobs that stream rows to disk.
 
+pub mod csv_file;
 pub mod format_error;
+pub mod meta;
 pub mod table;
 
+pub use csv_file::{codebook_csv, CsvTable};
 pub use format_error::FormatError;
+pub use meta::MetaRow;
 pub use table::{Cell, Codebook, ValueLabel, VarType, Variable, Weight};
