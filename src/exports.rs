@@ -4,11 +4,13 @@
 pub mod csv_file;
 pub mod format_error;
 pub mod meta;
+pub mod spss;
 pub mod table;
 pub mod xlsx_file;
 
 pub use csv_file::{codebook_csv, CsvTable};
 pub use format_error::FormatError;
 pub use meta::MetaRow;
+pub use spss::spss_syntax;
 pub use table::{Cell, Codebook, ValueLabel, VarType, Variable, Weight};
 pub use xlsx_file::{codebook_xlsx, XlsxTable};
