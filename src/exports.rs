@@ -1,15 +1,19 @@
 //! Exports for the research institute (issue 4): de-identified microdata and index tables as
 //! CSV, XLSX, SPSS syntax and ZIP, written by background jobs that stream rows to disk.
 
+pub mod bundle;
 pub mod csv_file;
 pub mod format_error;
+pub mod hashing;
 pub mod meta;
 pub mod spss;
 pub mod table;
 pub mod xlsx_file;
 
+pub use bundle::write_zip;
 pub use csv_file::{codebook_csv, CsvTable};
 pub use format_error::FormatError;
+pub use hashing::sha256_file;
 pub use meta::MetaRow;
 pub use spss::spss_syntax;
 pub use table::{Cell, Codebook, ValueLabel, VarType, Variable, Weight};
