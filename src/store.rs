@@ -12,8 +12,8 @@ pub mod exports;
 pub mod index_counts;
 pub mod invitations;
 pub mod responses;
-pub mod sql;
 pub mod sessions;
+pub mod sql;
 pub mod surveys;
 pub mod users;
 

@@ -14,7 +14,11 @@ use crate::surveys::SurveyDefinition;
 fn scope(req: &ExportRequest, tree: &AgencyTree) -> (String, String) {
     let agency = req.agency.as_deref().map(|code| {
         let (vi, en) = tree.get(code).map_or((code, code), |a| (a.name_vi.as_str(), a.name_en.as_str()));
-        let lineage = if req.lineage { (" và các đơn vị đã sáp nhập vào", " and the agencies merged into it") } else { ("", "") };
+        let lineage = if req.lineage {
+            (" và các đơn vị đã sáp nhập vào", " and the agencies merged into it")
+        } else {
+            ("", "")
+        };
         (
             format!("{vi} ({code}) và các đơn vị trực thuộc{}", lineage.0),
             format!("{en} ({code}) with the units below it{}", lineage.1),
@@ -71,10 +75,7 @@ fn notes(req: &ExportRequest, small_n: u64) -> Vec<(String, String)> {
             ),
         )),
         Dataset::IndexTable | Dataset::IndexTrend => {
-            notes.push((
-                format!("Ngưỡng cỡ mẫu nhỏ: n < {small_n}."),
-                format!("Small-n threshold: n < {small_n}."),
-            ));
+            notes.push((format!("Ngưỡng cỡ mẫu nhỏ: n < {small_n}."), format!("Small-n threshold: n < {small_n}.")));
             if req.suppress_small_n {
                 notes.push((
                     "Giá trị và khoảng tin cậy của các ô có n nhỏ đã được ẩn (suppressed = 1).".into(),

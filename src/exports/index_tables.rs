@@ -65,7 +65,13 @@ pub fn variables() -> Vec<Variable> {
             ],
             ..var("level", "Cấp của chỉ số", "Level of the figure", VarType::Text, 16)
         },
-        var("figure_id", "Mã tiêu chí / câu hỏi (trống với chỉ số chung)", "Criterion or item id (empty for the overall index)", VarType::Text, 32),
+        var(
+            "figure_id",
+            "Mã tiêu chí / câu hỏi (trống với chỉ số chung)",
+            "Criterion or item id (empty for the overall index)",
+            VarType::Text,
+            32,
+        ),
         var("label_vi", "Tên chỉ số (tiếng Việt)", "Name of the figure (Vietnamese)", VarType::Text, 400),
         var("label_en", "Tên chỉ số (tiếng Anh)", "Name of the figure (English)", VarType::Text, 400),
         pct(
@@ -110,6 +116,9 @@ fn text(s: &str) -> Cell {
     Cell::Text(s.to_owned())
 }
 
+/// An agency selected for a trend: code, names and depth; `None` is the whole city.
+type TrendAgency = Option<(String, String, String, Option<usize>)>;
+
 /// Where a group sits: its period and its agency.
 struct Place<'a> {
     period: (String, chrono::NaiveDate, chrono::NaiveDate),
@@ -119,14 +128,17 @@ struct Place<'a> {
 
 /// Appends the rows of one group: the overall index, the domains, the criteria, the items.
 fn group_rows(def: &SurveyDefinition, g: &IndexGroup, place: &Place<'_>, suppress: bool, rows: &mut Vec<Vec<Cell>>) {
-    let figure = |level: &str, id: &str, vi: &str, en: &str, value: Option<f64>, n: u64, small: bool, ci: Option<(Option<f64>, Option<f64>, &str)>| {
+    let figure = |level: &str,
+                  id: &str,
+                  vi: &str,
+                  en: &str,
+                  value: Option<f64>,
+                  n: u64,
+                  small: bool,
+                  ci: Option<(Option<f64>, Option<f64>, &str)>| {
         let hide = suppress && small;
         let (low, high, method) = ci.unwrap_or((None, None, ""));
-        let mut row = vec![
-            text(&place.period.0),
-            Cell::Date(place.period.1),
-            Cell::Date(place.period.2),
-        ];
+        let mut row = vec![text(&place.period.0), Cell::Date(place.period.1), Cell::Date(place.period.2)];
         match place.agency {
             Some((code, vi, en)) => row.extend([text(code), text(vi), text(en)]),
             None => row.extend([Cell::Empty, text("Toàn thành phố"), text("Whole city")]),
@@ -184,9 +196,9 @@ fn group_rows(def: &SurveyDefinition, g: &IndexGroup, place: &Place<'_>, suppres
 fn index_request(req: &ExportRequest, agency: Option<String>, group_by: GroupBy) -> Result<IndexRequest, ReportError> {
     let period = req.period().map_err(|e| ReportError::Invalid("period", e.to_string()))?;
     let procedure = match &req.procedure {
-        Some(p) => Some(
-            crate::domain::ProcedureCode::parse(p).map_err(|e| ReportError::Invalid("procedure", e.to_string()))?,
-        ),
+        Some(p) => {
+            Some(crate::domain::ProcedureCode::parse(p).map_err(|e| ReportError::Invalid("procedure", e.to_string()))?)
+        }
         None => None,
     };
     Ok(IndexRequest {
@@ -215,7 +227,14 @@ pub fn rows(
     small_n: u64,
 ) -> Result<Vec<Vec<Cell>>, ReportError> {
     let def = reports::definition(surveys, &req.survey, Some(req.version))?;
-    let by_agency = reports::index_report_in(conn, surveys, tree, visibility, &index_request(req, req.agency.clone(), GroupBy::Agency)?, small_n)?;
+    let by_agency = reports::index_report_in(
+        conn,
+        surveys,
+        tree,
+        visibility,
+        &index_request(req, req.agency.clone(), GroupBy::Agency)?,
+        small_n,
+    )?;
     let city = req.agency.is_none() && *visibility == Visibility::City;
     let suppress = req.suppress_small_n;
     let mut rows = Vec::new();
@@ -226,15 +245,21 @@ pub fn rows(
                 TrendStep::Month => GroupBy::Month,
                 TrendStep::Quarter => GroupBy::Quarter,
             };
-            let mut selections: Vec<Option<(String, String, String, Option<usize>)>> = Vec::new();
+            let mut selections: Vec<TrendAgency> = Vec::new();
             if city {
                 selections.push(None);
             }
             selections.extend(by_agency.groups.iter().map(|g| Some(agency_place(g))));
             for sel in selections {
                 let code = sel.as_ref().map(|s| s.0.clone());
-                let report: IndexReport =
-                    reports::index_report_in(conn, surveys, tree, visibility, &index_request(req, code, group_by)?, small_n)?;
+                let report: IndexReport = reports::index_report_in(
+                    conn,
+                    surveys,
+                    tree,
+                    visibility,
+                    &index_request(req, code, group_by)?,
+                    small_n,
+                )?;
                 for g in &report.groups {
                     let (Some(from), Some(to)) = (g.key.from, g.key.to) else { continue };
                     let place = Place {
@@ -249,9 +274,22 @@ pub fn rows(
         _ => {
             let period = (by_agency.period.code.clone(), by_agency.period.from, by_agency.period.to);
             if city {
-                let total = reports::index_report_in(conn, surveys, tree, visibility, &index_request(req, None, GroupBy::Nothing)?, small_n)?;
+                let total = reports::index_report_in(
+                    conn,
+                    surveys,
+                    tree,
+                    visibility,
+                    &index_request(req, None, GroupBy::Nothing)?,
+                    small_n,
+                )?;
                 for g in &total.groups {
-                    group_rows(def, g, &Place { period: period.clone(), agency: None, depth: None }, suppress, &mut rows);
+                    group_rows(
+                        def,
+                        g,
+                        &Place { period: period.clone(), agency: None, depth: None },
+                        suppress,
+                        &mut rows,
+                    );
                 }
             }
             for g in &by_agency.groups {

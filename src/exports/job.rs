@@ -25,6 +25,9 @@ use crate::surveys::Registry;
 /// Responses read per query.
 pub const BATCH: i64 = 2_000;
 
+/// The files a job wrote: name and content type.
+type Written = Vec<(String, &'static str)>;
+
 /// What a worker needs to run jobs.
 #[derive(Clone)]
 pub struct Runner {
@@ -134,7 +137,8 @@ impl Runner {
                 remove_dir(&partial);
                 match e {
                     JobError::Lost => Outcome::Lost,
-                    JobError::Stopping => match self.db.run_blocking(true, |c| jobs::requeue(c, &job.id, &self.worker)) {
+                    JobError::Stopping => match self.db.run_blocking(true, |c| jobs::requeue(c, &job.id, &self.worker))
+                    {
                         Ok(true) => Outcome::Requeued,
                         _ => Outcome::Lost,
                     },
@@ -196,7 +200,7 @@ impl Runner {
     }
 
     /// Writes every file of the job into `partial`; returns their names and content types.
-    fn write(&self, job: &Job, partial: &Path, p: &Progress) -> Result<(ExportRequest, Vec<(String, &'static str)>), JobError> {
+    fn write(&self, job: &Job, partial: &Path, p: &Progress) -> Result<(ExportRequest, Written), JobError> {
         let req: ExportRequest = serde_json::from_str(&job.request)
             .map_err(|e| JobError::Invalid(format!("the stored request cannot be read: {e}")))?;
         let visibility = match job.visibility.as_str() {
@@ -205,15 +209,16 @@ impl Runner {
         };
         remove_dir(partial);
         std::fs::create_dir_all(partial).map_err(FormatError::from)?;
-        let tree = AgencyTree::new(self.db.run_blocking(false, |c| store::agencies::all(c))?);
+        let tree = AgencyTree::new(self.db.run_blocking(false, store::agencies::all)?);
         let def = reports::definition(&self.surveys, &req.survey, Some(req.version))?;
         let period = req.period().map_err(|e| JobError::Invalid(e.to_string()))?;
         // The scope is checked again: the agency tree may have changed since the request.
         let agencies = reports::selected_agencies(&tree, &visibility, req.agency.as_deref(), req.lineage)?;
         let stem = req.file_stem();
-        let microdata = req.dataset.is_microdata().then(|| {
-            Microdata::new(def, &tree, req.dataset == super::request::Dataset::ResponsesWide)
-        });
+        let microdata = req
+            .dataset
+            .is_microdata()
+            .then(|| Microdata::new(def, &tree, req.dataset == super::request::Dataset::ResponsesWide));
         let variables = match &microdata {
             Some(m) => m.variables(),
             None => index_tables::variables(),
@@ -223,7 +228,9 @@ impl Runner {
         let csv_name = format!("{stem}.csv");
         let mut sink = match req.format {
             Format::Xlsx => Sink::Xlsx(Box::new(XlsxTable::create(&partial.join(format!("{stem}.xlsx")), &codebook)?)),
-            Format::Csv | Format::Zip => Sink::Csv(CsvTable::create(&partial.join(&csv_name), req.bom, &header)?),
+            Format::Csv | Format::Zip => {
+                Sink::Csv(Box::new(CsvTable::create(&partial.join(&csv_name), req.bom, &header)?))
+            }
         };
         match &microdata {
             Some(m) => {
@@ -242,9 +249,9 @@ impl Runner {
                 self.stream(m, &filter, &mut sink, p)?;
             }
             None => {
-                let rows = self
-                    .db
-                    .run_blocking(false, |c| index_tables::rows(c, &self.surveys, &tree, &visibility, &req, self.small_n))?;
+                let rows = self.db.run_blocking(false, |c| {
+                    index_tables::rows(c, &self.surveys, &tree, &visibility, &req, self.small_n)
+                })?;
                 p.total.store(rows.len() as i64, Ordering::SeqCst);
                 for row in &rows {
                     sink.write_row(row)?;
@@ -259,14 +266,21 @@ impl Runner {
     }
 
     /// Streams the responses, day by day and a batch at a time.
-    fn stream(&self, m: &Microdata<'_>, filter: &ResponseFilter, sink: &mut Sink, p: &Progress) -> Result<(), JobError> {
+    fn stream(
+        &self,
+        m: &Microdata<'_>,
+        filter: &ResponseFilter,
+        sink: &mut Sink,
+        p: &Progress,
+    ) -> Result<(), JobError> {
         let mut rows = Vec::new();
         let mut day = filter.from;
         while day <= filter.to {
             let mut after: Option<String> = None;
             loop {
                 self.check(p)?;
-                let batch = self.db.run_blocking(false, |c| export_rows::batch(c, filter, day, after.as_deref(), BATCH))?;
+                let batch =
+                    self.db.run_blocking(false, |c| export_rows::batch(c, filter, day, after.as_deref(), BATCH))?;
                 for r in &batch {
                     m.rows(r, &mut rows);
                     for row in &rows {
@@ -317,7 +331,8 @@ impl Runner {
                 codebook_xlsx(&partial.join(&xlsx_codebook), codebook)?;
                 let parts = [csv_name, codebook_name, xlsx_codebook, sps_name];
                 let paths: Vec<PathBuf> = parts.iter().map(|n| partial.join(n)).collect();
-                let entries: Vec<(&str, &Path)> = parts.iter().map(String::as_str).zip(paths.iter().map(PathBuf::as_path)).collect();
+                let entries: Vec<(&str, &Path)> =
+                    parts.iter().map(String::as_str).zip(paths.iter().map(PathBuf::as_path)).collect();
                 let zip_name = format!("{stem}.zip");
                 write_zip(&partial.join(&zip_name), &entries)?;
                 for path in &paths {
@@ -353,7 +368,8 @@ impl Runner {
         remove_dir(&target);
         std::fs::rename(partial, &target).map_err(FormatError::from)?;
         let now = store::now();
-        let detail = files.iter().map(|f| format!("{} {} bytes sha256={}", f.name, f.size, f.sha256)).collect::<Vec<_>>();
+        let detail =
+            files.iter().map(|f| format!("{} {} bytes sha256={}", f.name, f.size, f.sha256)).collect::<Vec<_>>();
         let entry = NewAuditEntry {
             actor: job.owner.clone(),
             action: EXPORT.into(),
@@ -383,7 +399,7 @@ impl Runner {
 
 /// The data file being written.
 enum Sink {
-    Csv(CsvTable),
+    Csv(Box<CsvTable>),
     Xlsx(Box<XlsxTable>),
 }
 

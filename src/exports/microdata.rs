@@ -111,7 +111,10 @@ impl<'a> Microdata<'a> {
             text("agency_name_vi", "Tên cơ quan, đơn vị (tiếng Việt)", "Agency name (Vietnamese)", 400),
             text("agency_name_en", "Tên cơ quan, đơn vị (tiếng Anh)", "Agency name (English)", 400),
             Variable {
-                value_labels: Field::ALL.iter().map(|f| label(f.code(), f.name(Locale::Vi), f.name(Locale::En))).collect(),
+                value_labels: Field::ALL
+                    .iter()
+                    .map(|f| label(f.code(), f.name(Locale::Vi), f.name(Locale::En)))
+                    .collect(),
                 ..text("field", "Lĩnh vực", "Field", 32)
             },
             text("procedure_code", "Mã thủ tục hành chính", "Administrative procedure code", 64),
@@ -161,7 +164,12 @@ impl<'a> Microdata<'a> {
                 items.push(label(COMMENT_ITEM, "Góp ý (trong cột text)", "Comment (in the text column)"));
             }
             v.push(Variable { value_labels: items, ..text("item_id", "Câu hỏi", "Item or question", 70) });
-            v.push(text("criterion_id", "Tiêu chí (trống với câu hỏi ngoài tiêu chí)", "Criterion (empty for other questions)", 32));
+            v.push(text(
+                "criterion_id",
+                "Tiêu chí (trống với câu hỏi ngoài tiêu chí)",
+                "Criterion (empty for other questions)",
+                32,
+            ));
             let mut values = rating_labels;
             values.push(label(1, "Câu chọn nhiều: có chọn phương án này", "Multi-choice: this option was chosen"));
             v.push(Variable {
@@ -195,7 +203,9 @@ impl<'a> Microdata<'a> {
                     value_labels: vec![label(1, "Có chọn", "Chosen"), label(0, "Không chọn", "Not chosen")],
                     ..var(&name, &vi, &en, VarType::Integer)
                 },
-                Answer::Percent => Variable { missing: vec![not_answered.clone()], ..var(&name, &vi, &en, VarType::Integer) },
+                Answer::Percent => {
+                    Variable { missing: vec![not_answered.clone()], ..var(&name, &vi, &en, VarType::Integer) }
+                }
             });
         }
         if let Some(c) = self.def.comment() {

@@ -48,7 +48,9 @@ impl Dataset {
 
     pub fn title(self) -> (&'static str, &'static str) {
         match self {
-            Dataset::ResponsesWide => ("Dữ liệu phiếu trả lời (mỗi phiếu một dòng)", "Responses (one row per response)"),
+            Dataset::ResponsesWide => {
+                ("Dữ liệu phiếu trả lời (mỗi phiếu một dòng)", "Responses (one row per response)")
+            }
             Dataset::ResponsesLong => ("Dữ liệu câu trả lời (mỗi câu một dòng)", "Answers (one row per answer)"),
             Dataset::IndexTable => ("Bảng chỉ số hài lòng theo cơ quan", "Satisfaction indices by agency"),
             Dataset::IndexTrend => ("Diễn biến chỉ số hài lòng theo kỳ", "Satisfaction indices by period"),
@@ -216,11 +218,7 @@ pub struct Draft {
 
 /// Parses a request from key/value pairs (the form, or the API's JSON flattened by
 /// [`json_pairs`]). Every bad key gets its own message.
-pub fn parse(
-    pairs: &[(String, String)],
-    default_survey: &str,
-    today: NaiveDate,
-) -> Result<Draft, FieldErrors> {
+pub fn parse(pairs: &[(String, String)], default_survey: &str, today: NaiveDate) -> Result<Draft, FieldErrors> {
     let mut errors = FieldErrors::new();
     let mut own: BTreeMap<&str, &str> = BTreeMap::new();
     for (k, v) in pairs {
@@ -229,7 +227,10 @@ pub fn parse(
                 errors.insert(k.clone(), "given more than once".into());
             }
         } else if NOT_FOR_EXPORTS.contains(&k.as_str()) && !v.trim().is_empty() {
-            errors.insert(k.clone(), "not available for exports: export the responses and slice them in your tool".into());
+            errors.insert(
+                k.clone(),
+                "not available for exports: export the responses and slice them in your tool".into(),
+            );
         }
     }
     let selection: Vec<(String, String)> = pairs
@@ -344,9 +345,13 @@ mod tests {
 
     #[test]
     fn a_full_request_and_its_defaults() {
-        let d = parse(&pairs(&[("dataset", "responses_wide"), ("period", "2026-Q1")]), "sipas-dossier", today()).unwrap();
+        let d =
+            parse(&pairs(&[("dataset", "responses_wide"), ("period", "2026-Q1")]), "sipas-dossier", today()).unwrap();
         let r = &d.request;
-        assert_eq!((r.dataset, r.format, r.bom, r.suppress_small_n), (Dataset::ResponsesWide, Format::Csv, true, false));
+        assert_eq!(
+            (r.dataset, r.format, r.bom, r.suppress_small_n),
+            (Dataset::ResponsesWide, Format::Csv, true, false)
+        );
         assert_eq!((r.survey.as_str(), r.period.as_str(), d.version_given), ("sipas-dossier", "2026-Q1", None));
         assert_eq!(r.file_stem(), "sipas-dossier-v0_2026-Q1_responses_wide");
         let d = parse(
@@ -367,8 +372,14 @@ mod tests {
         )
         .unwrap();
         let r = &d.request;
-        assert_eq!((r.format, r.bom, r.suppress_small_n, r.trend_step), (Format::Xlsx, false, true, TrendStep::Quarter));
-        assert_eq!((r.field, r.agency.as_deref(), d.version_given), (Some(Field::Health), Some("000.00.05.H26"), Some(1)));
+        assert_eq!(
+            (r.format, r.bom, r.suppress_small_n, r.trend_step),
+            (Format::Xlsx, false, true, TrendStep::Quarter)
+        );
+        assert_eq!(
+            (r.field, r.agency.as_deref(), d.version_given),
+            (Some(Field::Health), Some("000.00.05.H26"), Some(1))
+        );
         assert_eq!(r.period().unwrap().from(), NaiveDate::from_ymd_opt(2026, 1, 10).unwrap());
         assert_eq!(r.file_stem(), "sipas-dossier-v0_2026-01-10__2026-02-20_000-00-05-H26_index_trend");
     }

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
+use super::{GroupBy, IndexRequest};
 use crate::domain::{AgencyCode, Channel, Field, ProcedureCode};
 use crate::indices::Period;
-use super::{GroupBy, IndexRequest};
 use crate::store::index_counts::PROFILE_COLUMNS;
 
 /// The parameters an index query understands (pages add their own, such as `lang`).
@@ -177,4 +177,3 @@ pub fn parse(
         _ => Err(errors),
     }
 }
-

@@ -71,15 +71,12 @@ fn no_store(mut r: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBui
 
 async fn start(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let who = key_requester(&req, &state).await?;
-    let value: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
     let pairs = json_pairs(&value).map_err(ApiError::Validation)?;
     let (surveys, default_survey) = (state.surveys.clone(), state.settings.default_survey.clone());
     let today = hanoi_date(chrono::Utc::now());
-    let job = state
-        .db
-        .run_write(move |c| service::start(c, &surveys, &who, &pairs, &default_survey, today))
-        .await?;
+    let job = state.db.run_write(move |c| service::start(c, &surveys, &who, &pairs, &default_survey, today)).await?;
     state.wake_exports();
     let view = JobView::new(&job, &[]);
     Ok(no_store(HttpResponse::Accepted())
@@ -93,7 +90,9 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         .db
         .run(move |c| {
             let list = jobs::list_for_owner(c, &who.actor, 100)?;
-            list.iter().map(|j| Ok(JobView::new(j, &jobs::files(c, &j.id)?))).collect::<Result<Vec<_>, crate::store::StoreError>>()
+            list.iter()
+                .map(|j| Ok(JobView::new(j, &jobs::files(c, &j.id)?)))
+                .collect::<Result<Vec<_>, crate::store::StoreError>>()
         })
         .await?;
     Ok(no_store(HttpResponse::Ok()).json(serde_json::json!({ "exports": views })))
@@ -106,7 +105,11 @@ async fn show(req: HttpRequest, state: web::Data<AppState>, path: web::Path<Stri
     Ok(no_store(HttpResponse::Ok()).json(JobView::new(&job, &files)))
 }
 
-async fn cancel(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn cancel(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let who = key_requester(&req, &state).await?;
     let id = path.into_inner();
     let job = state.db.run_write(move |c| service::cancel(c, &who, &id)).await?;

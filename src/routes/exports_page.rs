@@ -28,7 +28,10 @@ const AUDIT_SHOWN: i64 = 200;
 pub fn config(cfg: &mut web::ServiceConfig) {
     let limit = web::PayloadConfig::new(FORM_LIMIT);
     cfg.service(
-        web::resource("/staff/exports").app_data(limit.clone()).route(web::get().to(page)).route(web::post().to(create)),
+        web::resource("/staff/exports")
+            .app_data(limit.clone())
+            .route(web::get().to(page))
+            .route(web::post().to(create)),
     )
     .service(web::resource("/staff/exports/{id}/cancel").app_data(limit).route(web::post().to(cancel)))
     .route("/staff/audit", web::get().to(audit_page));
@@ -269,7 +272,9 @@ async fn render_page(
         .db
         .run(move |c| {
             let list = jobs::list_for_owner(c, &owner, LISTED)?;
-            list.iter().map(|j| Ok(JobView::new(j, &jobs::files(c, &j.id)?))).collect::<Result<Vec<_>, store::StoreError>>()
+            list.iter()
+                .map(|j| Ok(JobView::new(j, &jobs::files(c, &j.id)?)))
+                .collect::<Result<Vec<_>, store::StoreError>>()
         })
         .await;
     let views = match listed {
@@ -303,11 +308,18 @@ async fn render_page(
         formats: Format::ALL
             .into_iter()
             .map(|f| {
-                (f.code(), match f {
-                    Format::Csv => locale.pick("CSV (kèm từ điển biến và cú pháp SPSS)", "CSV (with codebook and SPSS syntax)"),
-                    Format::Xlsx => locale.pick("Excel XLSX (kèm từ điển biến)", "Excel XLSX (with codebook)"),
-                    Format::Zip => locale.pick("ZIP: CSV, từ điển biến, cú pháp SPSS", "ZIP: CSV, codebook, SPSS syntax"),
-                })
+                (
+                    f.code(),
+                    match f {
+                        Format::Csv => {
+                            locale.pick("CSV (kèm từ điển biến và cú pháp SPSS)", "CSV (with codebook and SPSS syntax)")
+                        }
+                        Format::Xlsx => locale.pick("Excel XLSX (kèm từ điển biến)", "Excel XLSX (with codebook)"),
+                        Format::Zip => {
+                            locale.pick("ZIP: CSV, từ điển biến, cú pháp SPSS", "ZIP: CSV, codebook, SPSS syntax")
+                        }
+                    },
+                )
             })
             .collect(),
         surveys,
@@ -334,30 +346,32 @@ fn forbidden(locale: Locale) -> HttpResponse {
 }
 
 /// The form's fields after the CSRF check; `Err` is the refusal page.
-fn form(user: &CurrentUser, body: &[u8], locale: Locale) -> Result<Vec<(String, String)>, HttpResponse> {
+fn form(user: &CurrentUser, body: &[u8], locale: Locale) -> Result<Vec<(String, String)>, Box<HttpResponse>> {
     let Some(pairs) = std::str::from_utf8(body).ok().and_then(super::index_query::pairs) else {
-        return Err(super::staff::short_page(
+        return Err(Box::new(super::staff::short_page(
             locale,
             StatusCode::BAD_REQUEST,
             crate::routes::staff_view::StaffText::for_locale(locale).bad_form_title,
             crate::routes::staff_view::StaffText::for_locale(locale).bad_form_body,
-        ));
+        )));
     };
     let token = pairs.iter().find(|(k, _)| k == csrf::FIELD).map(|(_, v)| v.as_str());
     if !csrf::matches(&user.csrf_token, token) {
         tracing::warn!(username = %user.user.username, "CSRF token mismatch");
-        return Err(super::staff::short_page(
+        return Err(Box::new(super::staff::short_page(
             locale,
             StatusCode::FORBIDDEN,
             crate::routes::staff_view::StaffText::for_locale(locale).csrf_title,
             crate::routes::staff_view::StaffText::for_locale(locale).csrf_body,
-        ));
+        )));
     }
     Ok(pairs.into_iter().filter(|(k, _)| k != csrf::FIELD).collect())
 }
 
 fn back_to_list(locale: Locale) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/staff/exports?lang={}", locale.code()))).finish()
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/staff/exports?lang={}", locale.code())))
+        .finish()
 }
 
 async fn create(
@@ -369,13 +383,14 @@ async fn create(
     let locale = q.locale();
     let pairs = match form(&user, &body, locale) {
         Ok(p) => p,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let who = requester(&user);
     let (surveys, default_survey) = (state.surveys.clone(), state.settings.default_survey.clone());
     let today = hanoi_date(chrono::Utc::now());
     let submitted = pairs.clone();
-    let started = state.db.run_write(move |c| service::start(c, &surveys, &who, &submitted, &default_survey, today)).await;
+    let started =
+        state.db.run_write(move |c| service::start(c, &surveys, &who, &submitted, &default_survey, today)).await;
     match started {
         Ok(_) => {
             state.wake_exports();
@@ -402,7 +417,7 @@ async fn cancel(
 ) -> HttpResponse {
     let locale = q.locale();
     if let Err(refusal) = form(&user, &body, locale) {
-        return refusal;
+        return *refusal;
     }
     let who = requester(&user);
     let id = path.into_inner();

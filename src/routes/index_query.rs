@@ -11,6 +11,9 @@ pub fn pairs(query: &str) -> Option<Vec<(String, String)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{Channel, Field};
+    use crate::reports::{GroupBy, IndexRequest};
+    use chrono::NaiveDate;
 
     fn q(s: &str) -> Result<IndexRequest, FieldErrors> {
         parse(&pairs(s).unwrap(), &["lang"], "sipas-dossier", NaiveDate::from_ymd_opt(2026, 11, 22).unwrap())

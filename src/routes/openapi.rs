@@ -29,6 +29,9 @@ mod tests {
             "/q/{token}.png",
             "/healthz",
             "/readyz",
+            "/api/v1/exports",
+            "/api/v1/exports/{id}",
+            "/api/v1/exports/{id}/files/{name}",
         ] {
             assert!(doc["paths"][path].is_object(), "{path} is not documented");
         }

@@ -111,7 +111,8 @@ pub fn versions(conn: &mut DbConn, survey_id: &str, from: NaiveDate, to: NaiveDa
         v: i32,
     }
     let mut sql = Sql::new(conn);
-    sql.push("SELECT DISTINCT survey_version AS v FROM responses WHERE survey_id = ").bind(Bind::Text(survey_id.into()));
+    sql.push("SELECT DISTINCT survey_version AS v FROM responses WHERE survey_id = ")
+        .bind(Bind::Text(survey_id.into()));
     sql.push(" AND submitted_on BETWEEN ").bind(Bind::Date(from)).push(" AND ").bind(Bind::Date(to));
     sql.push(" ORDER BY v");
     Ok(load_sql!(conn, &sql, Version)?.into_iter().map(|r| r.v).collect())

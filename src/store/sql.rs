@@ -84,4 +84,3 @@ pub(crate) fn code_list(codes: &[String]) -> Result<String, StoreError> {
     out.push(')');
     Ok(out)
 }
-
