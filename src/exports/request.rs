@@ -381,7 +381,7 @@ mod tests {
             (Some(Field::Health), Some("000.00.05.H26"), Some(1))
         );
         assert_eq!(r.period().unwrap().from(), NaiveDate::from_ymd_opt(2026, 1, 10).unwrap());
-        assert_eq!(r.file_stem(), "sipas-dossier-v0_2026-01-10__2026-02-20_000-00-05-H26_index_trend");
+        assert_eq!(r.file_stem(), "sipas-dossier-v1_2026-01-10__2026-02-20_000-00-05-H26_index_trend");
     }
 
     #[test]

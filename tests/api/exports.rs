@@ -568,6 +568,23 @@ async fn cancelled_and_expired_exports_leave_no_files() {
 }
 
 #[tokio::test]
+async fn an_unwritable_export_folder_fails_the_job_with_its_reason() {
+    let blocker = tempfile::NamedTempFile::new().unwrap();
+    let path = blocker.path().to_owned();
+    let app = spawn_app_with(|s| s.export_dir = path).await;
+    respond(&app, "T.FINANCE", 1).await;
+    let key = read_key(&app, None);
+    let (status, job) = start(&app, &key, json!({"dataset": "responses_wide", "period": year()})).await;
+    assert_eq!(status, 202);
+    let done = finished(&app, &key, job["id"].as_str().unwrap()).await;
+    assert_eq!(done["state"], "failed", "{done}");
+    assert!(done["error"].as_str().unwrap().contains("could not be written"), "{done}");
+    assert!(done["files"].as_array().unwrap().is_empty());
+    let log = sipas::store::audit::recent(&mut app.db.get().unwrap(), 10).unwrap();
+    assert!(log.iter().all(|e| e.action != "export"), "only finished exports are audited");
+}
+
+#[tokio::test]
 async fn a_job_that_keeps_dying_is_failed_with_a_reason() {
     let app = spawn_app_with(|s| s.export_max_attempts = 2).await;
     let key = read_key(&app, None);
