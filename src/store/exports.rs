@@ -116,6 +116,19 @@ macro_rules! claimable {
     };
 }
 
+/// The columns of a job that failed with `reason` at `now`.
+macro_rules! failed {
+    ($reason:expr, $now:expr) => {
+        (
+            export_jobs::state.eq(FAILED),
+            export_jobs::error.eq($reason),
+            export_jobs::worker.eq(None::<String>),
+            export_jobs::lease_until.eq(None::<NaiveDateTime>),
+            export_jobs::finished_at.eq($now),
+        )
+    };
+}
+
 /// Why a job was given up after too many starts.
 pub fn too_many_attempts(attempts: i32) -> String {
     format!(
@@ -144,15 +157,7 @@ pub fn claim_next(
         let Some(job) = candidate else { return Ok(None) };
         let this = export_jobs::table.filter(export_jobs::id.eq(&job.id)).filter(claimable!(now));
         if job.attempts >= max_attempts {
-            diesel::update(this)
-                .set((
-                    export_jobs::state.eq(FAILED),
-                    export_jobs::error.eq(too_many_attempts(job.attempts)),
-                    export_jobs::worker.eq(None::<String>),
-                    export_jobs::lease_until.eq(None::<NaiveDateTime>),
-                    export_jobs::finished_at.eq(now),
-                ))
-                .execute(conn)?;
+            diesel::update(this).set(failed!(too_many_attempts(job.attempts), now)).execute(conn)?;
             continue;
         }
         // Conditional on the job still waiting: of two workers, one wins.
@@ -237,15 +242,7 @@ pub fn finish(
 
 /// Fails a job this worker holds, with the reason shown to its owner.
 pub fn fail(conn: &mut DbConn, id: &str, worker: &str, reason: &str, now: NaiveDateTime) -> Result<bool, StoreError> {
-    let n = diesel::update(held_by!(id, worker))
-        .set((
-            export_jobs::state.eq(FAILED),
-            export_jobs::error.eq(reason),
-            export_jobs::worker.eq(None::<String>),
-            export_jobs::lease_until.eq(None::<NaiveDateTime>),
-            export_jobs::finished_at.eq(now),
-        ))
-        .execute(conn)?;
+    let n = diesel::update(held_by!(id, worker)).set(failed!(reason, now)).execute(conn)?;
     Ok(n == 1)
 }
 
@@ -270,13 +267,7 @@ pub fn cancel(conn: &mut DbConn, id: &str, reason: &str, now: NaiveDateTime) -> 
     let n = diesel::update(
         export_jobs::table.filter(export_jobs::id.eq(id)).filter(export_jobs::state.eq_any([QUEUED, RUNNING])),
     )
-    .set((
-        export_jobs::state.eq(FAILED),
-        export_jobs::error.eq(reason),
-        export_jobs::worker.eq(None::<String>),
-        export_jobs::lease_until.eq(None::<NaiveDateTime>),
-        export_jobs::finished_at.eq(now),
-    ))
+    .set(failed!(reason, now))
     .execute(conn)?;
     Ok(n == 1)
 }
