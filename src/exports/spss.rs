@@ -40,11 +40,7 @@ pub fn spss_syntax(codebook: &Codebook, csv_file_name: &str, bom: bool) -> Strin
 }
 
 fn header_comment(out: &mut String, codebook: &Codebook, csv_file_name: &str, bom: bool) {
-    let mut comment = |text: String| {
-        out.push_str("* ");
-        out.push_str(&one_line(&text));
-        out.push_str(".\n");
-    };
+    let mut comment = |text: String| push_comment(out, "* ", &text);
     comment(format!("{} / {}", codebook.title_vi, codebook.title_en));
     comment(format!("Dataset {}", codebook.dataset));
     comment(format!(
@@ -95,7 +91,7 @@ fn is_numeric(var: &Variable) -> bool {
 fn variable_labels(out: &mut String, codebook: &Codebook) {
     out.push_str("* English variable labels.\n");
     for var in &codebook.variables {
-        let _ = writeln!(out, "*   {}: {}.", var.name, one_line(&var.label_en));
+        push_comment(out, "*   ", &format!("{}: {}", var.name, var.label_en));
     }
     out.push_str("VARIABLE LABELS\n");
     for (i, var) in codebook.variables.iter().enumerate() {
@@ -211,6 +207,31 @@ fn numeric_code(code: &str) -> Option<String> {
     } else {
         Some(super::meta::decimal_string(x))
     }
+}
+
+/// Longest comment text on one line, so that no line nears SPSS's line-length limit.
+const MAX_COMMENT_BYTES: usize = 200;
+
+/// One or more comment lines, each starting with `prefix` and ending with a period. A comment
+/// that runs over lines ends at the first line ending in a period, which text wrapped at
+/// arbitrary words might do; a period on every line keeps each line a comment of its own.
+fn push_comment(out: &mut String, prefix: &str, text: &str) {
+    let mut line = String::new();
+    for word in one_line(text).split(' ').filter(|w| !w.is_empty()) {
+        if !line.is_empty() && line.len() + 1 + word.len() > MAX_COMMENT_BYTES {
+            out.push_str(prefix);
+            out.push_str(&line);
+            out.push_str(".\n");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(prefix);
+    out.push_str(&line);
+    out.push_str(".\n");
 }
 
 /// Line breaks would end a comment or a string early.
@@ -343,6 +364,21 @@ mod tests {
         let joined: String =
             quoted.lines().map(|l| l.trim().trim_end_matches(" +")).map(|l| &l[1..l.len() - 1]).collect();
         assert_eq!(joined, label.replace('\'', "''"));
+    }
+
+    #[test]
+    fn long_comments_wrap_into_lines_of_their_own() {
+        let mut out = String::new();
+        let note = "Dữ liệu đã được khử định danh theo quy định. ".repeat(12);
+        push_comment(&mut out, "* ", &format!("Note: {note}"));
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.len() > 2, "{out}");
+        for line in &lines {
+            assert!(line.starts_with("* ") && line.ends_with('.'), "{line}");
+            assert!(line.len() <= MAX_COMMENT_BYTES + 3, "{line}");
+        }
+        let words: Vec<&str> = out.split_whitespace().filter(|w| *w != "*").collect();
+        assert_eq!(words.len(), 1 + note.split_whitespace().count());
     }
 
     #[test]
