@@ -3,24 +3,26 @@
 //!
 //! ```text
 //! cargo run --release -- --database-url DB demo --responses 1000000
-//! cargo bench --bench export -- --database-url DB [--dataset D] [--format F]
-//!     [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit-days N] [--out DIR] [--keep] [--read-only]
+//! cargo bench --bench export -- --database-url DB [--survey S] [--dataset D] [--format F]
+//!     [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit-days N] [--out DIR] [--keep] [--read-only [--pragma SQL]]
 //! ```
 //!
 //! Runs ONE export in this process, the way the service's worker does: the request is queued
-//! with `exports::service::start` (as a city-wide API key, allowed microdata), claimed with
+//! with `exports::service::check` and `queue` (as a city-wide API key, allowed microdata), claimed with
 //! `store::exports::claim_next` and run with `exports::job::Runner::run` (rows streamed from
 //! the database a batch at a time, the files written and hashed, the job marked done). One
 //! export per process, so the peak RSS printed (`VmHWM` of `/proc/self/status`) is that
 //! export's.
 //!
+//! - `--survey` defaults to the default survey (`sipas-dossier`); an export is of one survey.
 //! - `--from`/`--to` default to the first and last day with responses; `--limit-days N`
 //!   keeps only the first N days from `--from` (for the linearity check).
 //! - `--out` defaults to `target/export-bench/<pid>`; the files are removed afterwards (and
 //!   the job marked expired) unless `--keep`.
 //! - `--read-only` writes no file: it reads the same batches (`store::export_rows::batch`)
 //!   and builds the same rows (`Microdata::rows`), timing the two apart, to tell the database
-//!   read from the writing.
+//!   read from the writing. `--pragma SQL` runs SQL (e.g. `PRAGMA mmap_size = 4000000000`)
+//!   on its connection first, to try a database setting without changing the service.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -43,11 +45,12 @@ const CSV_BAR_SECONDS_PER_MILLION: f64 = 20.0;
 /// PRODUCT §7: XLSX in ≤ 200 MB RSS.
 const RSS_BAR_MB: f64 = 200.0;
 
-const USAGE: &str = "usage: cargo bench --bench export -- --database-url DB [--dataset D] [--format F] \
-     [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit-days N] [--out DIR] [--keep] [--read-only]";
+const USAGE: &str = "usage: cargo bench --bench export -- --database-url DB [--survey S] [--dataset D] [--format F] \
+     [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit-days N] [--out DIR] [--keep] [--read-only [--pragma SQL]]";
 
 struct Opts {
     database_url: String,
+    survey: Option<String>,
     dataset: String,
     format: String,
     from: Option<NaiveDate>,
@@ -56,11 +59,13 @@ struct Opts {
     out: Option<PathBuf>,
     keep: bool,
     read_only: bool,
+    pragma: Option<String>,
 }
 
 fn parse_args() -> anyhow::Result<Opts> {
     let mut opts = Opts {
         database_url: String::new(),
+        survey: None,
         dataset: "responses_wide".into(),
         format: "csv".into(),
         from: None,
@@ -69,12 +74,14 @@ fn parse_args() -> anyhow::Result<Opts> {
         out: None,
         keep: false,
         read_only: false,
+        pragma: None,
     };
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     while let Some(a) = args.next() {
         let mut value = || args.next().with_context(|| format!("{a} needs a value\n{USAGE}"));
         match a.as_str() {
             "--database-url" => opts.database_url = value()?,
+            "--survey" => opts.survey = Some(value()?),
             "--dataset" => opts.dataset = value()?,
             "--format" => opts.format = value()?,
             "--from" => opts.from = Some(value()?.parse().context("--from YYYY-MM-DD")?),
@@ -89,11 +96,15 @@ fn parse_args() -> anyhow::Result<Opts> {
             "--out" => opts.out = Some(PathBuf::from(value()?)),
             "--keep" => opts.keep = true,
             "--read-only" => opts.read_only = true,
+            "--pragma" => opts.pragma = Some(value()?),
             _ => bail!("unknown argument {a}\n{USAGE}"),
         }
     }
     if opts.database_url.is_empty() {
         bail!("--database-url is required\n{USAGE}");
+    }
+    if opts.pragma.is_some() && !opts.read_only {
+        bail!("--pragma is only for --read-only (the export's own connections are the service's)");
     }
     Ok(opts)
 }
@@ -110,6 +121,24 @@ fn status_mb(key: &str) -> Option<f64> {
         .parse()
         .ok()?;
     Some(kb / 1024.0)
+}
+
+/// User + system CPU seconds of this process so far (`/proc/self/stat`, in clock ticks of
+/// 1/100 s, the kernel's USER_HZ on Linux).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name may hold spaces: the fields after it start past the last `)`.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// The 1-minute load average: other work on the machine slows the export down.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
 }
 
 fn mb(bytes: u64) -> f64 {
@@ -176,6 +205,7 @@ fn main() -> anyhow::Result<()> {
         (from, to)
     };
     let pairs: Vec<(String, String)> = [
+        ("survey", opts.survey.clone().unwrap_or_else(|| settings.default_survey.clone())),
         ("dataset", opts.dataset.clone()),
         ("format", opts.format.clone()),
         ("from", from.to_string()),
@@ -192,11 +222,16 @@ fn main() -> anyhow::Result<()> {
         if opts.read_only { " READ ONLY (no file written)" } else { "" },
         dir.display()
     );
+    println!("load average (1 min) before: {}", load_average());
     let rss_before = status_mb("VmRSS");
     let hwm_before = status_mb("VmHWM");
 
     if opts.read_only {
-        return read_only(&db, &surveys, &settings, &pairs, hwm_before);
+        let result = read_only(&db, &surveys, &settings, &pairs, opts.pragma.as_deref(), hwm_before);
+        if opts.out.is_none() {
+            let _ = std::fs::remove_dir(&dir);
+        }
+        return result;
     }
 
     let requester = Requester::api_key("bench", None);
@@ -218,7 +253,8 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let job = {
         let mut conn = db.get()?;
-        sipas::exports::service::start(&mut conn, &surveys, &requester, &pairs, &settings.default_survey, today)
+        sipas::exports::service::check(&mut conn, &surveys, &requester, &pairs, &settings.default_survey, today)
+            .and_then(|checked| sipas::exports::service::queue(&mut conn, &checked))
             .map_err(|e| match e {
                 sipas::exports::service::StartError::Invalid(errors) => anyhow::anyhow!("invalid request: {errors:?}"),
                 other => anyhow::anyhow!(other),
@@ -242,9 +278,11 @@ fn main() -> anyhow::Result<()> {
         pause: Duration::ZERO,
         stopping: Default::default(),
     };
+    let cpu_before = cpu_seconds();
     let run_started = Instant::now();
     let outcome = runner.run(&claimed);
     let run = run_started.elapsed();
+    let cpu_run = cpu_seconds().zip(cpu_before).map(|(a, b)| a - b);
     let total = started.elapsed();
     let hwm_after = status_mb("VmHWM");
     if outcome != Outcome::Done {
@@ -273,7 +311,12 @@ fn main() -> anyhow::Result<()> {
         println!("  {} {:.1} MB", f.name, mb(u64::try_from(f.size).unwrap_or(0)));
     }
     println!("queue (request checks + version lookup): {:.2} s", queued.as_secs_f64());
-    println!("run (read, write, hash, publish): {:.2} s", run.as_secs_f64());
+    println!(
+        "run (read, write, hash, publish): {:.2} s wall, {} s CPU of this process (all its threads); load average (1 min) after: {}",
+        run.as_secs_f64(),
+        cpu_run.map_or_else(|| "?".into(), |c| format!("{c:.2}")),
+        load_average()
+    );
     println!("RSS before the export {} MB (peak so far {} MB)", fmt_mb(rss_before), fmt_mb(hwm_before));
     let secs = total.as_secs_f64();
     let per_s = responses as f64 / secs;
@@ -288,11 +331,19 @@ fn main() -> anyhow::Result<()> {
         data_rows.map_or_else(|| "?".into(), |n| n.to_string()),
         fmt_mb(hwm_after)
     );
-    let csv_limit = CSV_BAR_SECONDS_PER_MILLION * responses as f64 / 1_000_000.0;
+    // Seconds per million responses; on small exports the fixed cost (start, codebook, hash,
+    // publish) weighs more, so the bar is judged on a million-size export.
+    let per_million = secs * 1_000_000.0 / (responses.max(1) as f64);
     match req.format.code() {
         "csv" => println!(
-            "bar: {CSV_BAR_SECONDS_PER_MILLION} s per million responses, here ≤ {csv_limit:.1} s: {}",
-            if secs <= csv_limit { "meets" } else { "MISSES" }
+            "bar: ≤ {CSV_BAR_SECONDS_PER_MILLION} s per million responses; this export: {per_million:.1} s per million{}",
+            if responses < 500_000 {
+                " (too small to judge the bar)"
+            } else if per_million <= CSV_BAR_SECONDS_PER_MILLION {
+                ": meets"
+            } else {
+                ": MISSES"
+            }
         ),
         "xlsx" => println!(
             "bar: ≤ {RSS_BAR_MB} MB RSS: {}",
@@ -324,6 +375,7 @@ fn read_only(
     surveys: &sipas::surveys::Registry,
     settings: &Settings,
     pairs: &[(String, String)],
+    pragma: Option<&str>,
     hwm_before: Option<f64>,
 ) -> anyhow::Result<()> {
     let today = chrono::Utc::now().date_naive();
@@ -337,7 +389,12 @@ fn read_only(
     let versions = export_rows::versions(&mut conn, &req.survey, draft.from, draft.to)?;
     let version = versions.last().copied().context("no responses in the period")?;
     let tree = AgencyTree::new(sipas::store::agencies::all(&mut conn)?);
-    drop(conn);
+    // One connection for the whole read (the job checks one out per batch, the same idle one).
+    if let Some(sql) = pragma {
+        diesel::connection::SimpleConnection::batch_execute(&mut **conn, sql)
+            .with_context(|| format!("--pragma {sql}"))?;
+        println!("on the reading connection: {sql}");
+    }
     let def = sipas::reports::definition(surveys, &req.survey, Some(u32::try_from(version)?))?;
     let agencies = sipas::reports::selected_agencies(&tree, &Visibility::City, None, false)?;
     let m = Microdata::new(def, &tree, req.dataset == Dataset::ResponsesWide);
@@ -360,7 +417,7 @@ fn read_only(
         let mut after: Option<String> = None;
         loop {
             let t = Instant::now();
-            let batch = db.run_blocking(false, |c| export_rows::batch(c, &filter, day, after.as_deref(), BATCH))?;
+            let batch = export_rows::batch(&mut conn, &filter, day, after.as_deref(), BATCH)?;
             read += t.elapsed();
             queries += 1;
             let t = Instant::now();

@@ -28,15 +28,24 @@ fn invalid(key: &str, message: String) -> StartError {
     StartError::Invalid(FieldErrors::from([(key.to_owned(), message)]))
 }
 
-/// Checks a request from `who` and queues its job.
-pub fn start(
+/// A request that passed every check, ready to queue.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    owner: String,
+    visibility: String,
+    request: request::ExportRequest,
+}
+
+/// Checks a request from `who`: role, scope, survey and version. Only reads, so it runs
+/// outside SQLite's writer turn; [`queue`] then writes the job.
+pub fn check(
     conn: &mut DbConn,
     surveys: &Registry,
     who: &Requester,
     pairs: &[(String, String)],
     default_survey: &str,
     today: NaiveDate,
-) -> Result<Job, StartError> {
+) -> Result<Checked, StartError> {
     let draft = request::parse(pairs, default_survey, today).map_err(StartError::Invalid)?;
     let mut req = draft.request;
     if !who.may_export(req.dataset) {
@@ -84,12 +93,18 @@ pub fn start(
         Visibility::City => "city".to_owned(),
         Visibility::Subtree(code) => code.clone(),
     };
-    let json = serde_json::to_string(&req).map_err(|e| StoreError::Rejected(e.to_string()))?;
+    Ok(Checked { owner: who.actor.clone(), visibility, request: req })
+}
+
+/// Queues a checked request's job.
+pub fn queue(conn: &mut DbConn, checked: &Checked) -> Result<Job, StartError> {
+    let req = &checked.request;
+    let json = serde_json::to_string(req).map_err(|e| StoreError::Rejected(e.to_string()))?;
     let job = jobs::create(
         conn,
         &NewJob {
-            owner: &who.actor,
-            visibility: &visibility,
+            owner: &checked.owner,
+            visibility: &checked.visibility,
             dataset: req.dataset.code(),
             format: req.format.code(),
             request: &json,

@@ -76,7 +76,9 @@ async fn start(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -
     let pairs = json_pairs(&value).map_err(ApiError::Validation)?;
     let (surveys, default_survey) = (state.surveys.clone(), state.settings.default_survey.clone());
     let today = hanoi_date(chrono::Utc::now());
-    let job = state.db.run_write(move |c| service::start(c, &surveys, &who, &pairs, &default_survey, today)).await?;
+    // The checks only read: they stay out of SQLite's writer turn, which submits share.
+    let checked = state.db.run(move |c| service::check(c, &surveys, &who, &pairs, &default_survey, today)).await?;
+    let job = state.db.run_write(move |c| service::queue(c, &checked)).await?;
     state.wake_exports();
     let view = JobView::new(&job, &[]);
     Ok(no_store(HttpResponse::Accepted())

@@ -389,8 +389,11 @@ async fn create(
     let (surveys, default_survey) = (state.surveys.clone(), state.settings.default_survey.clone());
     let today = hanoi_date(chrono::Utc::now());
     let submitted = pairs.clone();
-    let started =
-        state.db.run_write(move |c| service::start(c, &surveys, &who, &submitted, &default_survey, today)).await;
+    let checked = state.db.run(move |c| service::check(c, &surveys, &who, &submitted, &default_survey, today)).await;
+    let started = match checked {
+        Ok(checked) => state.db.run_write(move |c| service::queue(c, &checked)).await,
+        Err(e) => Err(e),
+    };
     match started {
         Ok(_) => {
             state.wake_exports();

@@ -103,12 +103,23 @@ pub fn count(conn: &mut DbConn, f: &ResponseFilter) -> Result<i64, StoreError> {
     Ok(load_sql!(conn, &sql, Count)?.first().map_or(0, |c| c.n))
 }
 
-/// The survey versions that responses in the period have, lowest first.
+/// The survey versions that responses in the period may have, lowest first: the registered
+/// one when there is only one, else those found in the period.
 pub fn versions(conn: &mut DbConn, survey_id: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<i32>, StoreError> {
     #[derive(QueryableByName)]
     struct Version {
         #[diesel(sql_type = diesel::sql_types::Integer)]
         v: i32,
+    }
+    use crate::db::schema::survey_versions;
+    use diesel::prelude::*;
+    // Responses reference a registered version: with one registered, no scan is needed.
+    let registered: Vec<i32> = survey_versions::table
+        .filter(survey_versions::survey_id.eq(survey_id))
+        .select(survey_versions::version)
+        .load(conn)?;
+    if registered.len() <= 1 {
+        return Ok(registered);
     }
     let mut sql = Sql::new(conn);
     sql.push("SELECT DISTINCT survey_version AS v FROM responses WHERE survey_id = ")
