@@ -284,37 +284,6 @@ mod tests {
         }
     }
 
-    /// 1 M rows × 35 cells, for speed ("a few seconds"). Run with
-    /// `cargo test --release --lib exports::csv_file -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn a_million_rows_in_a_few_seconds() {
-        let rows = fixtures::rows();
-        let header: Vec<String> = (0..35).map(|i| format!("c{i}")).collect();
-        let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        let dir = tempfile::tempdir_in(".").unwrap();
-        let path = dir.path().join("big.csv");
-        let started = std::time::Instant::now();
-        let mut table = CsvTable::create(&path, true, &header).unwrap();
-        let mut row = Vec::with_capacity(35);
-        for r in 0..1_000_000usize {
-            row.clear();
-            let source = &rows[r % rows.len()];
-            for i in 0..35 {
-                row.push(match &source[i % source.len()] {
-                    Cell::Int(_) if i == 0 => Cell::Int(r as i64),
-                    Cell::Num(x) => Cell::Num(x + r as f64 / 7.0),
-                    other => other.clone(),
-                });
-            }
-            table.write_row(&row).unwrap();
-        }
-        table.finish().unwrap();
-        let size = std::fs::metadata(&path).unwrap().len();
-        eprintln!("1 M rows × 35 cells: {:?}, {} MB", started.elapsed(), size >> 20);
-        assert!(size > 50 << 20);
-    }
-
     /// A sink that takes `room` bytes and then reports a full disk.
     struct FullAfter {
         room: usize,

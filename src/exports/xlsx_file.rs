@@ -588,45 +588,4 @@ mod tests {
         assert!(matches!(failure, FormatError::XlsxPanic(_)));
         assert!(failure.is_disk_full(), "{failure:?}");
     }
-
-    /// 1 M rows × 35 cells, for the memory bar (≤ 200 MB RSS). Run with
-    /// `cargo test --release --lib exports::xlsx_file -- --ignored --nocapture` under
-    /// `/usr/bin/time -v`.
-    #[test]
-    #[ignore]
-    fn a_million_rows_stay_within_the_memory_bar() {
-        let mut codebook = fixtures::codebook();
-        let template = codebook.variables.clone();
-        codebook.variables = (0..35)
-            .map(|i| {
-                let mut var = template[i % template.len()].clone();
-                var.name = format!("{}_{i}", var.name);
-                var
-            })
-            .collect();
-        let rows = fixtures::rows();
-        let dir = tempfile::tempdir_in(".").unwrap();
-        let path = dir.path().join("big.xlsx");
-        let started = std::time::Instant::now();
-        let mut table = XlsxTable::create(&path, &codebook).unwrap();
-        let mut row = Vec::with_capacity(35);
-        for r in 0..1_000_000usize {
-            row.clear();
-            let source = &rows[r % rows.len()];
-            for i in 0..35 {
-                row.push(match &source[i % source.len()] {
-                    Cell::Int(_) if i == 0 => Cell::Int(r as i64),
-                    other => other.clone(),
-                });
-            }
-            table.write_row(&row).unwrap();
-        }
-        let written = started.elapsed();
-        table.finish().unwrap();
-        eprintln!("rows written in {written:?}");
-        let size = std::fs::metadata(&path).unwrap().len();
-        // Not read back: calamine would hold the whole sheet and spoil the measurement.
-        eprintln!("1 M rows × 35 cells: {:?}, {} MB", started.elapsed(), size >> 20);
-        assert!(size > 10 << 20);
-    }
 }
