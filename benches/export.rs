@@ -170,14 +170,7 @@ fn csv_records(path: &Path) -> anyhow::Result<u64> {
 
 fn main() -> anyhow::Result<()> {
     let opts = parse_args()?;
-    for (k, v) in common::machine() {
-        println!("{k}: {v}");
-    }
-    if opts.database_url.starts_with("postgres") {
-        println!("{}", common::pg_settings(&opts.database_url)?);
-    } else {
-        println!("SQLite {} (bundled)", common::sqlite_version());
-    }
+    common::print_setup(&opts.database_url)?;
 
     let dir = match &opts.out {
         Some(d) => d.clone(),

@@ -121,14 +121,7 @@ fn naive_sql(conn: &mut DbConn, survey: &str, from: chrono::NaiveDate, to: chron
 
 fn main() -> anyhow::Result<()> {
     let opts = parse_args()?;
-    for (k, v) in common::machine() {
-        println!("{k}: {v}");
-    }
-    if opts.database_url.starts_with("postgres") {
-        println!("{}", common::pg_settings(&opts.database_url)?);
-    } else {
-        println!("SQLite {} (bundled)", common::sqlite_version());
-    }
+    common::print_setup(&opts.database_url)?;
     let db = Db::new(&opts.database_url, &PoolOptions::default())?;
     let registry = Registry::load_dir(std::path::Path::new("survey-definitions"))?;
     let mut conn = db.get()?;

@@ -60,3 +60,17 @@ pub fn sqlite_version() -> String {
         .and_then(|rows| rows.into_iter().next())
         .map_or_else(|| "?".into(), |r| r.v)
 }
+
+/// Prints the machine and the database the benchmark runs on.
+#[allow(dead_code, reason = "not every benchmark reads a database URL")]
+pub fn print_setup(database_url: &str) -> anyhow::Result<()> {
+    for (k, v) in machine() {
+        println!("{k}: {v}");
+    }
+    if database_url.starts_with("postgres") {
+        println!("{}", pg_settings(database_url)?);
+    } else {
+        println!("SQLite {} (bundled)", sqlite_version());
+    }
+    Ok(())
+}

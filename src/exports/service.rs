@@ -192,6 +192,20 @@ impl JobView {
     }
 }
 
+/// `who`'s latest `limit` jobs, newest first, with their files (two queries).
+pub fn list_own(conn: &mut DbConn, who: &Requester, limit: i64) -> Result<Vec<JobView>, StoreError> {
+    let list = jobs::list_for_owner(conn, &who.actor, limit)?;
+    let ids: Vec<String> = list.iter().map(|j| j.id.clone()).collect();
+    let files = jobs::files_of(conn, &ids)?;
+    Ok(list
+        .iter()
+        .map(|j| {
+            let own: Vec<JobFile> = files.iter().filter(|f| f.job_id == j.id).cloned().collect();
+            JobView::new(j, &own)
+        })
+        .collect())
+}
+
 /// Why a job cannot be shown to someone.
 #[derive(Debug, thiserror::Error)]
 pub enum AccessError {

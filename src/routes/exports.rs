@@ -88,15 +88,7 @@ async fn start(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -
 
 async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let who = requester(&req, &state).await?;
-    let views = state
-        .db
-        .run(move |c| {
-            let list = jobs::list_for_owner(c, &who.actor, 100)?;
-            list.iter()
-                .map(|j| Ok(JobView::new(j, &jobs::files(c, &j.id)?)))
-                .collect::<Result<Vec<_>, crate::store::StoreError>>()
-        })
-        .await?;
+    let views = state.db.run(move |c| service::list_own(c, &who, 100)).await?;
     Ok(no_store(HttpResponse::Ok()).json(serde_json::json!({ "exports": views })))
 }
 

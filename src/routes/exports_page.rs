@@ -17,7 +17,7 @@ use crate::domain::{hanoi_date, Channel, Field, Locale};
 use crate::exports::request::{Dataset, Format, Requester};
 use crate::exports::service::{self, JobView, StartError};
 use crate::startup::AppState;
-use crate::store::{self, audit, exports as jobs};
+use crate::store::{audit, exports as jobs};
 
 const FORM_LIMIT: usize = 8 * 1024;
 /// Exports listed on the page.
@@ -267,16 +267,10 @@ async fn render_page(
     status: StatusCode,
 ) -> HttpResponse {
     let who = requester(user);
-    let owner = who.actor.clone();
-    let listed = state
-        .db
-        .run(move |c| {
-            let list = jobs::list_for_owner(c, &owner, LISTED)?;
-            list.iter()
-                .map(|j| Ok(JobView::new(j, &jobs::files(c, &j.id)?)))
-                .collect::<Result<Vec<_>, store::StoreError>>()
-        })
-        .await;
+    let listed = {
+        let who = who.clone();
+        state.db.run(move |c| service::list_own(c, &who, LISTED)).await
+    };
     let views = match listed {
         Ok(v) => v,
         Err(e) => return failure(e, locale),
@@ -345,26 +339,9 @@ fn forbidden(locale: Locale) -> HttpResponse {
     super::staff::short_page(locale, StatusCode::FORBIDDEN, texts(locale).may_not, texts(locale).intro)
 }
 
-/// The form's fields after the CSRF check; `Err` is the refusal page.
+/// The form's fields after the CSRF check, without the token; `Err` is the refusal page.
 fn form(user: &CurrentUser, body: &[u8], locale: Locale) -> Result<Vec<(String, String)>, Box<HttpResponse>> {
-    let Some(pairs) = std::str::from_utf8(body).ok().and_then(super::index_query::pairs) else {
-        return Err(Box::new(super::staff::short_page(
-            locale,
-            StatusCode::BAD_REQUEST,
-            crate::routes::staff_view::StaffText::for_locale(locale).bad_form_title,
-            crate::routes::staff_view::StaffText::for_locale(locale).bad_form_body,
-        )));
-    };
-    let token = pairs.iter().find(|(k, _)| k == csrf::FIELD).map(|(_, v)| v.as_str());
-    if !csrf::matches(&user.csrf_token, token) {
-        tracing::warn!(username = %user.user.username, "CSRF token mismatch");
-        return Err(Box::new(super::staff::short_page(
-            locale,
-            StatusCode::FORBIDDEN,
-            crate::routes::staff_view::StaffText::for_locale(locale).csrf_title,
-            crate::routes::staff_view::StaffText::for_locale(locale).csrf_body,
-        )));
-    }
+    let pairs = super::staff::checked_form_pairs(user, body, locale)?;
     Ok(pairs.into_iter().filter(|(k, _)| k != csrf::FIELD).collect())
 }
 

@@ -206,13 +206,30 @@ async fn login(
 
 /// Checks the form's CSRF token against the session's; a refusal is a 400 or 403 page.
 fn checked_form(user: &CurrentUser, body: &[u8]) -> Result<HashMap<String, String>, Message> {
-    let form = form_fields(body).ok_or(Message::BadForm)?;
-    if csrf::matches(&user.csrf_token, form.get(csrf::FIELD).map(String::as_str)) {
-        Ok(form)
+    checked_pairs(user, body).map(|pairs| pairs.into_iter().collect())
+}
+
+/// [`checked_form`] keeping the fields in order (a repeated key stays repeated).
+fn checked_pairs(user: &CurrentUser, body: &[u8]) -> Result<Vec<(String, String)>, Message> {
+    let pairs = parse_form(body).ok_or(Message::BadForm)?;
+    // The last token counts, as it would in a map of the fields.
+    let token = pairs.iter().rev().find(|(k, _)| k == csrf::FIELD).map(|(_, v)| v.as_str());
+    if csrf::matches(&user.csrf_token, token) {
+        Ok(pairs)
     } else {
         tracing::warn!(username = %user.user.username, "CSRF token mismatch");
         Err(Message::Csrf)
     }
+}
+
+/// The fields of another staff page's form, after the CSRF check; `Err` is the 400 or 403
+/// page to answer with.
+pub(super) fn checked_form_pairs(
+    user: &CurrentUser,
+    body: &[u8],
+    locale: Locale,
+) -> Result<Vec<(String, String)>, Box<HttpResponse>> {
+    checked_pairs(user, body).map_err(|which| Box::new(refusal(which, locale)))
 }
 
 fn refusal(which: Message, locale: Locale) -> HttpResponse {

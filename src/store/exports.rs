@@ -97,6 +97,15 @@ pub fn files(conn: &mut DbConn, job_id: &str) -> Result<Vec<JobFile>, StoreError
         .load(conn)?)
 }
 
+/// The files of several jobs, by job and name, in one query.
+pub fn files_of(conn: &mut DbConn, job_ids: &[String]) -> Result<Vec<JobFile>, StoreError> {
+    Ok(export_files::table
+        .filter(export_files::job_id.eq_any(job_ids))
+        .order((export_files::job_id, export_files::name))
+        .select(JobFile::as_select())
+        .load(conn)?)
+}
+
 /// An owner's latest `limit` jobs, newest first.
 pub fn list_for_owner(conn: &mut DbConn, owner: &str, limit: i64) -> Result<Vec<Job>, StoreError> {
     Ok(export_jobs::table
