@@ -21,6 +21,7 @@ pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod email;
 pub mod exports;
 pub mod indices;
 pub mod qr;
