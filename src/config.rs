@@ -60,6 +60,42 @@ pub struct Settings {
     /// Milliseconds an export pauses after each batch of responses, so that a large export
     /// leaves the database to citizens' submissions; 0 = no pause.
     pub export_batch_pause_ms: u64,
+    /// The SMTP server: `smtp://host:port` (plain, or STARTTLS when offered), `smtp://…?tls=required`
+    /// or `smtps://host:465`; credentials as `smtp://user:pass@host`. Unset: e-mail is off (nothing
+    /// is queued, citizens' addresses are erased after the reminder window all the same).
+    pub smtp_url: Option<String>,
+    /// The sender, e.g. `Khảo sát hài lòng <noreply@khaosat.hanoi.gov.vn>`.
+    pub mail_from: String,
+    /// E-mails handed to the SMTP server per minute, at most (one instance).
+    pub mail_rate_per_minute: u32,
+    /// Hanoi times (`HH:MM-HH:MM`) in which citizens' mails, digests and alerts wait (export
+    /// notices, which someone is waiting for, do not); empty: no quiet hours.
+    pub mail_quiet_hours: Option<String>,
+    /// Tries before a mail the server keeps refusing for now is failed. With the backoff below,
+    /// ten tries cover an SMTP server that is down for more than three hours.
+    pub mail_max_attempts: u32,
+    /// The wait after the first failed try, doubled after each further one (at most an hour).
+    pub mail_retry_base_secs: u32,
+    /// Seconds a mail being sent stays its worker's; after that (a crash) another takes it.
+    pub mail_lease_secs: u32,
+    /// Seconds to wait for the SMTP server at each step before giving up this try.
+    pub mail_timeout_secs: u32,
+    /// Hours after the invitation mail at which the one reminder goes out, if the survey is
+    /// still open; 0 = no reminder.
+    pub reminder_after_hours: u32,
+    /// The satisfaction target in percent: digests compare with it, alerts fire below it.
+    pub index_target: f64,
+    /// Days of the rolling window an agency's index is watched over.
+    pub alert_window_days: u32,
+    /// Responses the rolling window needs before a drop below the target is alerted.
+    pub alert_min_responses: u64,
+    /// Hanoi hour at which the previous days' low-rating comment alerts go out together, so an
+    /// alert's arrival never tells when the citizen answered; empty: at once.
+    pub comment_alert_release_hour: Option<u32>,
+    /// Hanoi hour on Mondays from which the last week's digests are queued.
+    pub digest_hour: u32,
+    /// Seconds between two runs of the mail schedule (digests, index alerts, erasing addresses).
+    pub mail_schedule_interval_secs: u32,
 }
 
 /// Requests allowed per minute, each with a burst of a quarter of that (at least 5).
@@ -123,6 +159,21 @@ impl Default for Settings {
             export_lease_secs: 60,
             export_max_attempts: 3,
             export_batch_pause_ms: 0,
+            smtp_url: None,
+            mail_from: "Khảo sát sự hài lòng <noreply@localhost>".into(),
+            mail_rate_per_minute: 120,
+            mail_quiet_hours: Some("21:00-07:00".into()),
+            mail_max_attempts: 10,
+            mail_retry_base_secs: 30,
+            mail_lease_secs: 60,
+            mail_timeout_secs: 30,
+            reminder_after_hours: 72,
+            index_target: crate::charts::DEFAULT_TARGET,
+            alert_window_days: 30,
+            alert_min_responses: crate::indices::DEFAULT_SMALL_N,
+            comment_alert_release_hour: Some(7),
+            digest_hour: 7,
+            mail_schedule_interval_secs: 300,
         }
     }
 }
@@ -168,6 +219,21 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SIPAS_EXPORT_LEASE_SECS", "export_lease_secs"),
     ("SIPAS_EXPORT_MAX_ATTEMPTS", "export_max_attempts"),
     ("SIPAS_EXPORT_BATCH_PAUSE_MS", "export_batch_pause_ms"),
+    ("SIPAS_SMTP_URL", "smtp_url"),
+    ("SIPAS_MAIL_FROM", "mail_from"),
+    ("SIPAS_MAIL_RATE_PER_MINUTE", "mail_rate_per_minute"),
+    ("SIPAS_MAIL_QUIET_HOURS", "mail_quiet_hours (HH:MM-HH:MM, empty for none)"),
+    ("SIPAS_MAIL_MAX_ATTEMPTS", "mail_max_attempts"),
+    ("SIPAS_MAIL_RETRY_BASE_SECS", "mail_retry_base_secs"),
+    ("SIPAS_MAIL_LEASE_SECS", "mail_lease_secs"),
+    ("SIPAS_MAIL_TIMEOUT_SECS", "mail_timeout_secs"),
+    ("SIPAS_REMINDER_AFTER_HOURS", "reminder_after_hours"),
+    ("SIPAS_INDEX_TARGET", "index_target (percent)"),
+    ("SIPAS_ALERT_WINDOW_DAYS", "alert_window_days"),
+    ("SIPAS_ALERT_MIN_RESPONSES", "alert_min_responses"),
+    ("SIPAS_COMMENT_ALERT_RELEASE_HOUR", "comment_alert_release_hour (0-23, empty for at once)"),
+    ("SIPAS_DIGEST_HOUR", "digest_hour"),
+    ("SIPAS_MAIL_SCHEDULE_INTERVAL_SECS", "mail_schedule_interval_secs"),
     ("SIPAS_LOG_FORMAT", "log_format (text|json)"),
     ("SIPAS_TRUST_PROXY_HEADERS", "trust_proxy_headers (true|false)"),
 ];
@@ -231,6 +297,28 @@ impl Settings {
                 "SIPAS_EXPORT_LEASE_SECS" => self.export_lease_secs = num(var, &v)?,
                 "SIPAS_EXPORT_MAX_ATTEMPTS" => self.export_max_attempts = num(var, &v)?,
                 "SIPAS_EXPORT_BATCH_PAUSE_MS" => self.export_batch_pause_ms = num(var, &v)?,
+                "SIPAS_SMTP_URL" => self.smtp_url = Some(v).filter(|u| !u.trim().is_empty()),
+                "SIPAS_MAIL_FROM" => self.mail_from = v,
+                "SIPAS_MAIL_RATE_PER_MINUTE" => self.mail_rate_per_minute = num(var, &v)?,
+                "SIPAS_MAIL_QUIET_HOURS" => self.mail_quiet_hours = Some(v).filter(|q| !q.trim().is_empty()),
+                "SIPAS_MAIL_MAX_ATTEMPTS" => self.mail_max_attempts = num(var, &v)?,
+                "SIPAS_MAIL_RETRY_BASE_SECS" => self.mail_retry_base_secs = num(var, &v)?,
+                "SIPAS_MAIL_LEASE_SECS" => self.mail_lease_secs = num(var, &v)?,
+                "SIPAS_MAIL_TIMEOUT_SECS" => self.mail_timeout_secs = num(var, &v)?,
+                "SIPAS_REMINDER_AFTER_HOURS" => self.reminder_after_hours = num(var, &v)?,
+                "SIPAS_INDEX_TARGET" => {
+                    self.index_target = v.trim().parse().map_err(|_| ConfigError::Env {
+                        var,
+                        message: format!("expected a percentage such as 85 or 82.5, got `{v}`"),
+                    })?
+                }
+                "SIPAS_ALERT_WINDOW_DAYS" => self.alert_window_days = num(var, &v)?,
+                "SIPAS_ALERT_MIN_RESPONSES" => self.alert_min_responses = num(var, &v)?,
+                "SIPAS_COMMENT_ALERT_RELEASE_HOUR" => {
+                    self.comment_alert_release_hour = if v.trim().is_empty() { None } else { Some(num(var, &v)?) }
+                }
+                "SIPAS_DIGEST_HOUR" => self.digest_hour = num(var, &v)?,
+                "SIPAS_MAIL_SCHEDULE_INTERVAL_SECS" => self.mail_schedule_interval_secs = num(var, &v)?,
                 "SIPAS_TRUST_PROXY_HEADERS" => {
                     self.trust_proxy_headers = match v.trim() {
                         "true" | "1" => true,
@@ -300,6 +388,55 @@ impl Settings {
         }
         if self.export_batch_pause_ms > 60_000 {
             return invalid("export_batch_pause_ms", "must be at most 60000 (a minute)");
+        }
+        if let Some(url) = &self.smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return invalid("smtp_url", "must start with smtp:// or smtps://");
+            }
+        }
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return invalid("mail_from", "must be an address such as `Khảo sát <noreply@example.vn>`");
+        }
+        if let Some(q) = &self.mail_quiet_hours {
+            if let Err(m) = crate::email::QuietHours::parse(q) {
+                return invalid("mail_quiet_hours", &m);
+            }
+        }
+        if self.mail_rate_per_minute == 0 || self.mail_rate_per_minute > 60_000 {
+            return invalid("mail_rate_per_minute", "must be between 1 and 60000");
+        }
+        if self.mail_max_attempts == 0 || self.mail_max_attempts > 100 {
+            return invalid("mail_max_attempts", "must be between 1 and 100");
+        }
+        if self.mail_retry_base_secs == 0 || self.mail_retry_base_secs > 3600 {
+            return invalid("mail_retry_base_secs", "must be between 1 and 3600");
+        }
+        if self.mail_lease_secs < 2 || self.mail_lease_secs > 3600 {
+            return invalid("mail_lease_secs", "must be between 2 and 3600");
+        }
+        if self.mail_timeout_secs == 0 || self.mail_timeout_secs > 600 {
+            return invalid("mail_timeout_secs", "must be between 1 and 600");
+        }
+        if self.reminder_after_hours >= self.invitation_ttl_days * 24 {
+            return invalid("reminder_after_hours", "must be shorter than the invitation's life (invitation_ttl_days)");
+        }
+        if !(self.index_target > 0.0 && self.index_target <= 100.0) {
+            return invalid("index_target", "must be a percentage above 0 and at most 100");
+        }
+        if self.alert_window_days == 0 || self.alert_window_days > 366 {
+            return invalid("alert_window_days", "must be between 1 and 366");
+        }
+        if self.alert_min_responses == 0 {
+            return invalid("alert_min_responses", "must be at least 1");
+        }
+        if self.comment_alert_release_hour.is_some_and(|h| h > 23) {
+            return invalid("comment_alert_release_hour", "must be an hour from 0 to 23, or empty");
+        }
+        if self.digest_hour > 23 {
+            return invalid("digest_hour", "must be an hour from 0 to 23");
+        }
+        if self.mail_schedule_interval_secs == 0 || self.mail_schedule_interval_secs > 86_400 {
+            return invalid("mail_schedule_interval_secs", "must be between 1 and 86400");
         }
         if let Some(key) = &self.secret_key {
             if key.len() < 32 {

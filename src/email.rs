@@ -9,6 +9,10 @@
 
 pub mod kinds;
 pub mod letter;
+pub mod timing;
+pub mod transport;
+pub mod unsubscribe;
 
 pub use kinds::Kind;
 pub use letter::{InlineImage, Letter, LetterError};
+pub use timing::QuietHours;

@@ -11,6 +11,7 @@ pub mod export_rows;
 pub mod exports;
 pub mod index_counts;
 pub mod invitations;
+pub mod outbox;
 pub mod responses;
 pub mod sessions;
 pub mod sql;

@@ -120,6 +120,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         password_changed_at -> Timestamp,
+        email -> Nullable<Text>,
     }
 }
 
@@ -289,10 +290,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The e-mail outbox (see the `outbox` migration and `store::outbox`).
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        user_id -> Nullable<Text>,
+        invitation_id -> Nullable<Text>,
+        recipient -> Nullable<Text>,
+        payload -> Text,
+        dedupe_key -> Nullable<Text>,
+        state -> Text,
+        attempts -> Integer,
+        not_before -> Timestamp,
+        worker -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        smtp_reply -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mail_optouts (user_id, kind) {
+        user_id -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    index_watch (agency_code, survey_id) {
+        agency_code -> Text,
+        survey_id -> Text,
+        below -> Bool,
+        checked_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(invitations -> agencies (agency_code));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(export_files -> export_jobs (job_id));
+diesel::joinable!(outbox -> users (user_id));
+diesel::joinable!(mail_optouts -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     agency_successors,
@@ -314,4 +357,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     export_jobs,
     export_files,
+    outbox,
+    mail_optouts,
+    index_watch,
 );
