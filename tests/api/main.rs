@@ -23,6 +23,7 @@ mod indices;
 mod invitations;
 mod migrations;
 mod qr;
+mod smtp_sink;
 mod staff;
 mod submit;
 mod survey_api;
