@@ -59,7 +59,9 @@ impl Kind {
             Kind::Reminder => locale.pick("Thư nhắc", "Reminder"),
             Kind::Digest => locale.pick("Bản tin tuần của cơ quan", "Weekly agency digest"),
             Kind::IndexAlert => locale.pick("Cảnh báo chỉ số dưới mục tiêu", "Index below target alert"),
-            Kind::CommentAlert => locale.pick("Cảnh báo đánh giá rất thấp kèm ý kiến", "Very low rating with comment alert"),
+            Kind::CommentAlert => {
+                locale.pick("Cảnh báo đánh giá rất thấp kèm ý kiến", "Very low rating with comment alert")
+            }
             Kind::ExportReady => locale.pick("Thông báo tệp xuất dữ liệu đã sẵn sàng", "Export ready notice"),
         }
     }

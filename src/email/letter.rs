@@ -70,7 +70,10 @@ impl Letter {
                     HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
                     "List-Unsubscribe=One-Click".to_owned(),
                 ))
-                .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("Auto-Submitted"), "auto-generated".into()));
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("Auto-Submitted"),
+                    "auto-generated".into(),
+                ));
         }
         let mut related = MultiPart::related().singlepart(SinglePart::html(self.html.clone()));
         for image in &self.inline {
