@@ -8,6 +8,7 @@
 //! reminder is settled; nothing else keeps them.
 
 pub mod compose;
+pub mod digest;
 pub mod kinds;
 pub mod letter;
 
