@@ -57,13 +57,22 @@ struct Html<'a> {
     v: &'a View,
 }
 
-/// A percentage, with "*" when it rests on a small sample.
-fn marked(value: Option<f64>, small: bool) -> String {
-    let text = pct(value, Vi);
-    if small && value.is_some() {
-        format!("{text}*")
-    } else {
-        text
+/// Writes percentages, with "*" when one rests on a small sample, and remembers whether any
+/// did (then the mail explains the mark).
+#[derive(Default)]
+struct Marker {
+    used: std::cell::Cell<bool>,
+}
+
+impl Marker {
+    fn pct(&self, value: Option<f64>, small: bool) -> String {
+        let text = pct(value, Vi);
+        if small && value.is_some() {
+            self.used.set(true);
+            format!("{text}*")
+        } else {
+            text
+        }
     }
 }
 
@@ -91,6 +100,8 @@ fn view(to: &StaffRecipient, d: &DigestFigures) -> View {
     let (now, before) = (&d.this_week, &d.last_week);
     let week = (date_range(d.week_from, d.week_to, Vi), date_range(d.week_from, d.week_to, En));
     let goal = target(d.target, Vi);
+    let marker = Marker::default();
+    let marked = |value, small| marker.pct(value, small);
     let headline = match now.value {
         Some(_) if now.small_n => format!("chỉ số {} (mẫu nhỏ; mục tiêu {goal})", pct(now.value, Vi)),
         Some(_) => format!("chỉ số {} (mục tiêu {goal})", pct(now.value, Vi)),
@@ -115,15 +126,23 @@ fn view(to: &StaffRecipient, d: &DigestFigures) -> View {
             (Bi::new(format!("{}. {}", i.id, i.label_vi), &i.label_en), shown)
         })
         .collect();
-    let any_small = (now.small_n && now.value.is_some())
-        || (before.small_n && before.value.is_some())
-        || criteria.iter().any(|c| c.this_week.ends_with('*') || c.last_week.ends_with('*'))
-        || lowest.iter().any(|(_, v)| v.contains('*'));
     let trend = d
         .trend
         .iter()
         .map(|(label, value, n)| format!("{label}: {} (n = {})", marked(*value, *n < d.small_n), count(*n, Vi)))
         .collect();
+    let facts = vec![
+        fact("Chỉ số tuần này", "This week", marked(now.value, now.small_n)),
+        fact("Tuần trước", "Last week", marked(before.value, before.small_n)),
+        fact("Thay đổi so với tuần trước", "Change from last week", change(now.value, before.value, Vi)),
+        fact("Mục tiêu", "Target", against_target(now.value, d.target)),
+        fact(
+            "Số phiếu trả lời",
+            "Responses",
+            format!("{} (tuần trước {})", count(now.n_responses, Vi), count(before.n_responses, Vi)),
+        ),
+        fact("Tỷ lệ phản hồi", "Response rate", responses(now)),
+    ];
     View {
         lang: "vi",
         subject: format!("Bản tin tuần {}: {} — {headline}", week.0, d.agency_vi),
@@ -144,21 +163,10 @@ fn view(to: &StaffRecipient, d: &DigestFigures) -> View {
                 target(d.target, En)
             ),
         ),
-        facts: vec![
-            fact("Chỉ số tuần này", "This week", marked(now.value, now.small_n)),
-            fact("Tuần trước", "Last week", marked(before.value, before.small_n)),
-            fact("Thay đổi so với tuần trước", "Change from last week", change(now.value, before.value, Vi)),
-            fact("Mục tiêu", "Target", against_target(now.value, d.target)),
-            fact(
-                "Số phiếu trả lời",
-                "Responses",
-                format!("{} (tuần trước {})", count(now.n_responses, Vi), count(before.n_responses, Vi)),
-            ),
-            fact("Tỷ lệ phản hồi", "Response rate", responses(now)),
-        ],
+        facts,
         criteria,
         lowest,
-        small_note: any_small.then(|| {
+        small_note: marker.used.get().then(|| {
             Bi::new(
                 format!("* Mẫu nhỏ: dưới {} câu trả lời hợp lệ, con số chỉ để tham khảo.", d.small_n),
                 format!("* Small sample: fewer than {} valid answers; read with care.", d.small_n),
@@ -309,5 +317,9 @@ mod tests {
         assert!(l.subject.ends_with("— chưa có đánh giá (mục tiêu 85 %)"), "{}", l.subject);
         assert!(!l.text.contains("Lowest items") && !l.text.contains("Mẫu nhỏ"), "{}", l.text);
         assert!(l.text.contains("Tỷ lệ phản hồi (Response rate): —"), "{}", l.text);
+        // A small week in the trend alone is marked and explained too.
+        d.trend[0].2 = 5;
+        let l = digest(&recipient(), &d).unwrap();
+        assert!(l.text.contains("01/10: 78,0 %* (n = 5)") && l.text.contains("* Mẫu nhỏ"), "{}", l.text);
     }
 }
