@@ -7,6 +7,8 @@
 //! marks it sent. Citizens' addresses live only on their invitation and are erased once its
 //! reminder is settled; nothing else keeps them.
 
+pub mod compose;
+pub mod digest;
 pub mod kinds;
 pub mod letter;
 pub mod timing;

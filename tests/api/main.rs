@@ -17,6 +17,7 @@ mod compose;
 mod dashboard;
 mod definitions;
 mod demo;
+mod digest;
 mod exports;
 mod health;
 mod indices;
