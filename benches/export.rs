@@ -270,6 +270,7 @@ fn main() -> anyhow::Result<()> {
         ttl: chrono::Duration::hours(1),
         pause: Duration::ZERO,
         stopping: Default::default(),
+        mail_links: None,
     };
     let cpu_before = cpu_seconds();
     let run_started = Instant::now();

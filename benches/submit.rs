@@ -275,7 +275,7 @@ fn prepare(
                 now.naive_utc(),
                 settings.invitation_ttl_days,
             );
-            let (invitation, created) = sipas::store::invitations::create_or_get(c, &new)?;
+            let (invitation, created) = sipas::store::invitations::create_or_get(c, &new, None)?;
             if !created {
                 return Err(StoreError::Rejected(format!("dossier {} minted twice", new.dossier_code)));
             }
@@ -595,7 +595,7 @@ fn raw_phase(
     };
     let submit = |conn: &mut sipas::db::DbConn, m: &Minted| -> bool {
         let now = chrono::Utc::now().naive_utc();
-        match sipas::store::responses::submit(conn, &m.hash, &m.invitation, now, &template) {
+        match sipas::store::responses::submit(conn, &m.hash, &m.invitation, now, &template, None) {
             Ok(SubmitOutcome::Stored) => true,
             Ok(other) => {
                 fail(format!("submit: {other:?}"));

@@ -76,9 +76,11 @@ pub struct Settings {
     pub mail_max_attempts: u32,
     /// The wait after the first failed try, doubled after each further one (at most an hour).
     pub mail_retry_base_secs: u32,
-    /// Seconds a mail being sent stays its worker's; after that (a crash) another takes it.
+    /// Seconds a mail being sent stays its worker's; after that (a crash) another takes it. At
+    /// least `mail_timeout_secs` + 10 is used.
     pub mail_lease_secs: u32,
-    /// Seconds to wait for the SMTP server at each step before giving up this try.
+    /// Seconds one send may take, from connecting to the server's reply to the message (at most
+    /// 30 of them connecting). A send cut off is tried again later.
     pub mail_timeout_secs: u32,
     /// Hours after the invitation mail at which the one reminder goes out, if the survey is
     /// still open; 0 = no reminder.
@@ -166,7 +168,7 @@ impl Default for Settings {
             mail_max_attempts: 10,
             mail_retry_base_secs: 30,
             mail_lease_secs: 60,
-            mail_timeout_secs: 30,
+            mail_timeout_secs: 300,
             reminder_after_hours: 72,
             index_target: crate::charts::DEFAULT_TARGET,
             alert_window_days: 30,

@@ -77,7 +77,7 @@ pub fn prepare(state: &AppState) -> anyhow::Result<()> {
             now.naive_utc(),
             state.settings.invitation_ttl_days,
         );
-        let (inv, _) = store::invitations::create_or_get(&mut conn, &new)?;
+        let (inv, _) = store::invitations::create_or_get(&mut conn, &new, None)?;
         let token = domain::InvitationToken::derive(&state.secret, &inv.id);
         lines.push(format!(
             "  {survey} ({channel}): {}  QR: {}/q/{}.png",

@@ -9,11 +9,14 @@
 
 pub mod compose;
 pub mod digest;
+pub mod events;
 pub mod kinds;
 pub mod letter;
+pub mod schedule;
 pub mod timing;
 pub mod transport;
 pub mod unsubscribe;
+pub mod worker;
 
 pub use kinds::Kind;
 pub use letter::{InlineImage, Letter, LetterError};

@@ -26,12 +26,24 @@ pub struct AppState {
     pub limits: Limiters,
     /// Wakes the export worker when a job is queued.
     pub export_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the mail sender when a mail is queued for now.
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
     /// Tells the export worker that a job is waiting.
     pub fn wake_exports(&self) {
         self.export_wake.notify_one();
+    }
+
+    /// Whether e-mail is configured (`smtp_url`): only then are mails queued.
+    pub fn mail_on(&self) -> bool {
+        self.settings.smtp_url.is_some()
+    }
+
+    /// Tells the mail sender that a mail is due.
+    pub fn wake_mail(&self) {
+        self.mail_wake.notify_one();
     }
 
     pub fn survey_url(&self, token: &str) -> String {
@@ -104,6 +116,13 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
+/// Makes rustls' ring provider the process default. Two providers are linked (ring for
+/// lettre; the test browser driver brings aws-lc-rs), and with two rustls will not guess.
+/// Installing twice is harmless (the first one stays).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// A bound, ready-to-run server.
 pub struct Application {
     addr: SocketAddr,
@@ -114,6 +133,7 @@ pub struct Application {
 impl Application {
     /// Binds `settings.bind` (port 0 picks a free one) and builds the server.
     pub fn build(settings: Settings, db: Db, surveys: Arc<Registry>) -> anyhow::Result<Application> {
+        install_crypto_provider();
         let listener =
             TcpListener::bind(&settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
         let addr = listener.local_addr()?;
@@ -124,6 +144,7 @@ impl Application {
             public_url: settings.resolved_public_url(addr),
             limits: Limiters::new(&settings.rate_limits),
             export_wake: Arc::new(tokio::sync::Notify::new()),
+            mail_wake: Arc::new(tokio::sync::Notify::new()),
             secret,
             settings,
         });
@@ -170,6 +191,7 @@ impl Application {
         });
         let folder = spawn_folder(self.state.clone());
         let exports = spawn_exporter(&self.state);
+        let mail = spawn_mail(&self.state);
         let result = self.server.await;
         forget.abort();
         if let Some(folder) = folder {
@@ -177,8 +199,85 @@ impl Application {
         }
         // A running export goes back to the queue, to be resumed at the next start.
         exports.stop(Duration::from_secs(10)).await;
+        if let Some((sender, schedule)) = mail {
+            schedule.abort();
+            sender.stop(Duration::from_secs(10)).await;
+        }
         result
     }
+}
+
+/// The mail sender and the mail schedule, when e-mail is on. The schedule also runs with
+/// e-mail off, for one of its duties: erasing citizens' addresses nobody will mail.
+fn spawn_mail(
+    state: &web::Data<AppState>,
+) -> Option<(crate::email::worker::SenderHandle, tokio::task::JoinHandle<()>)> {
+    let schedule = spawn_schedule(state.clone());
+    let url = state.settings.smtp_url.as_deref()?;
+    let s = &state.settings;
+    let smtp = match crate::email::transport::Smtp::new(
+        url,
+        &s.mail_from,
+        Duration::from_secs(u64::from(s.mail_timeout_secs)),
+    ) {
+        Ok(smtp) => smtp,
+        Err(e) => {
+            // Settings were validated at load; this is a URL lettre itself refuses.
+            tracing::error!(error = %e, "e-mail is off: the SMTP transport could not be set up");
+            schedule.abort();
+            return None;
+        }
+    };
+    let sender = crate::email::worker::Sender {
+        db: state.db.clone(),
+        surveys: state.surveys.clone(),
+        settings: Arc::new(s.clone()),
+        public_url: state.public_url.clone(),
+        secret: Arc::new(state.secret.clone()),
+        smtp,
+        worker: format!("{}-{}", std::process::id(), store::new_id()),
+        stopping: Default::default(),
+    };
+    Some((crate::email::worker::spawn(sender, state.mail_wake.clone()), schedule))
+}
+
+/// Runs `email::schedule` every `mail_schedule_interval_secs` (with e-mail off, only the
+/// erasing of addresses).
+fn spawn_schedule(state: web::Data<AppState>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let every = Duration::from_secs(u64::from(state.settings.mail_schedule_interval_secs));
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let s = state.clone();
+            let run = state
+                .db
+                .run_write(move |c| {
+                    if s.mail_on() {
+                        crate::email::schedule::run_once(c, &s.surveys, &s.settings, &s.public_url, store::now())
+                            .map_err(|e| store::StoreError::Rejected(e.to_string()))
+                    } else {
+                        store::outbox::erase_unneeded_addresses(c)
+                            .map(|erased| crate::email::schedule::RunSummary { erased, ..Default::default() })
+                    }
+                })
+                .await;
+            match run {
+                Ok(done) if done != Default::default() => {
+                    tracing::info!(
+                        digests = done.digests,
+                        index_alerts = done.index_alerts,
+                        erased = done.erased,
+                        "mail schedule ran"
+                    );
+                    state.wake_mail();
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "the mail schedule failed; it runs again at the next tick"),
+            }
+        }
+    })
 }
 
 /// The export worker (see `exports::worker`), one per instance.
@@ -194,6 +293,7 @@ fn spawn_exporter(state: &web::Data<AppState>) -> crate::exports::worker::Worker
         ttl: chrono::Duration::hours(i64::from(s.export_ttl_hours)),
         pause: Duration::from_millis(s.export_batch_pause_ms),
         stopping: Default::default(),
+        mail_links: state.mail_on().then(|| state.public_url.clone()),
     };
     crate::exports::worker::spawn(runner, s.export_max_attempts, state.export_wake.clone())
 }

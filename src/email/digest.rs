@@ -105,7 +105,7 @@ pub struct DigestFigures {
 /// Characters left as they are in a query value or path segment.
 const KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     utf8_percent_encode(s, KEEP).to_string()
 }
 

@@ -1,6 +1,7 @@
 //! The SMTP connection: lettre over rustls with a small connection pool, and how its errors
 //! are read (permanent refusals end a mail, anything else is tried again later).
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lettre::message::Mailbox;
@@ -28,9 +29,22 @@ pub struct SendFailure {
 /// The configured SMTP server.
 #[derive(Clone)]
 pub struct Smtp {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    url: String,
+    /// Replaced after a send that was cut off (see [`Smtp::send`]).
+    transport: Arc<Mutex<AsyncSmtpTransport<Tokio1Executor>>>,
     pub from: Mailbox,
     timeout: Duration,
+}
+
+/// lettre's own timeout, which bounds connecting.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn build(url: &str, timeout: Duration) -> Result<AsyncSmtpTransport<Tokio1Executor>, TransportError> {
+    Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map_err(|e| TransportError::Url(e.to_string()))?
+        .timeout(Some(timeout.min(CONNECT_TIMEOUT)))
+        .pool_config(PoolConfig::new().max_size(4).idle_timeout(Duration::from_secs(60)))
+        .build())
 }
 
 impl Smtp {
@@ -38,12 +52,8 @@ impl Smtp {
     /// runtime (the pool starts a task there).
     pub fn new(url: &str, from: &str, timeout: Duration) -> Result<Smtp, TransportError> {
         let from: Mailbox = from.parse().map_err(|_| TransportError::From(from.to_owned()))?;
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| TransportError::Url(e.to_string()))?
-            .timeout(Some(timeout))
-            .pool_config(PoolConfig::new().max_size(4).idle_timeout(Duration::from_secs(60)))
-            .build();
-        Ok(Smtp { transport, from, timeout })
+        let transport = Arc::new(Mutex::new(build(url, timeout)?));
+        Ok(Smtp { url: url.to_owned(), transport, from, timeout })
     }
 
     /// The domain of the sender address, for Message-IDs.
@@ -53,16 +63,36 @@ impl Smtp {
 
     /// Hands `message` to the server; `Ok` carries the server's acceptance reply. `recipient`
     /// is removed from any error text (a refusal usually quotes it).
+    ///
+    /// lettre bounds only the connecting with its timeout, so the whole send is bounded here by
+    /// `timeout`, which should be long: RFC 5321 asks clients to wait up to ten minutes for the
+    /// reply to a message, and a server that is merely slow then delivers it once. A send cut
+    /// off leaves its pooled connection mid-conversation, so the pool is replaced; the mail is
+    /// tried again later, and if the slow server did accept it after all, it arrives twice.
+    /// That is the price of not waiting forever.
     pub async fn send(&self, message: Message, recipient: &str) -> Result<String, SendFailure> {
-        // Each SMTP step has its own timeout; this bounds a server that trickles replies too.
-        let whole = self.timeout * 4;
-        match tokio::time::timeout(whole, self.transport.send(message)).await {
+        let whole = self.timeout;
+        let transport = match self.transport.lock() {
+            Ok(t) => t.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        match tokio::time::timeout(whole, transport.send(message)).await {
             Ok(Ok(reply)) => Ok(format!("{} {}", reply.code(), reply.message().collect::<Vec<_>>().join(" "))),
             Ok(Err(e)) => Err(SendFailure { reason: scrub(&e.to_string(), recipient), permanent: e.is_permanent() }),
-            Err(_) => Err(SendFailure {
-                reason: format!("the SMTP server did not finish within {} s", whole.as_secs()),
-                permanent: false,
-            }),
+            Err(_) => {
+                drop(transport);
+                match build(&self.url, self.timeout) {
+                    Ok(fresh) => match self.transport.lock() {
+                        Ok(mut t) => *t = fresh,
+                        Err(poisoned) => *poisoned.into_inner() = fresh,
+                    },
+                    Err(e) => tracing::error!(error = %e, "could not rebuild the SMTP transport"),
+                }
+                Err(SendFailure {
+                    reason: format!("the SMTP server did not finish within {} s", whole.as_secs()),
+                    permanent: false,
+                })
+            }
         }
     }
 }

@@ -41,6 +41,8 @@ pub struct Runner {
     pub pause: Duration,
     /// Set when the service is stopping: the job goes back to the queue.
     pub stopping: Arc<AtomicBool>,
+    /// With e-mail on: the base of the links in the "export ready" mail.
+    pub mail_links: Option<String>,
 }
 
 /// Why a job did not finish.
@@ -378,10 +380,14 @@ impl Runner {
         };
         let total = p.total.load(Ordering::SeqCst);
         let rows = (p.done.load(Ordering::SeqCst), (total >= 0).then_some(total));
+        let notice = self.mail_links.as_deref().and_then(|base| {
+            let notice = crate::email::events::export_ready(base, job, req.scope_text(), &files, now + self.ttl);
+            serde_json::to_string(&notice).ok()
+        });
         let finished = self.db.run_blocking(true, |c| {
             // The final count: the heartbeat may not have caught the last batch.
             jobs::heartbeat(c, &job.id, &self.worker, rows.0, rows.1, now + self.ttl)?;
-            jobs::finish(c, &job.id, &self.worker, &files, now, now + self.ttl, &entry)
+            jobs::finish(c, &job.id, &self.worker, &files, now, now + self.ttl, &entry, notice.as_deref())
         });
         match finished {
             Ok(true) => Ok(()),

@@ -156,6 +156,7 @@ async fn create_invitation(
         .cloned()
         .ok_or_else(|| ApiError::field("survey", format!("unknown survey `{survey_id}`")))?;
 
+    let has_email = r.email.is_some();
     let new = NewInvitation::new(
         &state.secret,
         DossierScope {
@@ -173,6 +174,10 @@ async fn create_invitation(
         state.settings.invitation_ttl_days,
     );
     let key_scope = key.agency_code.clone();
+    let mail = state.mail_on().then(|| store::invitations::MailPlan {
+        reminder_at: (state.settings.reminder_after_hours > 0)
+            .then(|| now.naive_utc() + Duration::hours(i64::from(state.settings.reminder_after_hours))),
+    });
     let minted = state
         .db
         .run_write(move |conn| -> Result<Minted, StoreError> {
@@ -203,7 +208,7 @@ async fn create_invitation(
                 }
                 return Ok(Minted::Invalid(BTreeMap::from([("agency_code".into(), msg)])));
             }
-            let (inv, created) = store::invitations::create_or_get(conn, &new)?;
+            let (inv, created) = store::invitations::create_or_get(conn, &new, mail)?;
             Ok(Minted::Done(Box::new(inv), created))
         })
         .await?;
@@ -224,6 +229,9 @@ async fn create_invitation(
     });
     if created {
         tracing::info!(agency = %invitation.agency_code, survey = %invitation.survey_id, "invitation minted");
+        if mail.is_some() && has_email {
+            state.wake_mail();
+        }
         Ok(HttpResponse::Created().insert_header((header::LOCATION, state.survey_url(t))).json(body))
     } else {
         Ok(HttpResponse::Ok().json(body))

@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 
 use super::ApiError;
 use crate::domain::{Channel, InvitationToken, Locale};
 use crate::startup::AppState;
 use crate::store;
 use crate::store::invitations::{Invitation, InvitationState};
-use crate::store::responses::{NewResponse, SubmitOutcome};
+use crate::store::responses::{NewResponse, SubmitMail, SubmitOutcome};
 use crate::surveys::{SurveyDefinition, ValidAnswers};
 
 /// An invitation that can still be answered, with what it needs to render.
@@ -86,12 +86,41 @@ pub async fn submit(
     let response = NewResponse::from_valid(valid, locale.code(), crate::domain::hanoi_date(now));
     let hash = survey.token_hash.clone();
     let invitation = survey.invitation.clone();
+    let mail = state.mail_on().then(|| submit_mail(state, survey, &response, now.naive_utc()));
+    let release_now = mail.as_ref().and_then(|m| m.alert.as_ref()).is_some_and(|a| a.1 <= now.naive_utc());
     let outcome = state
         .db
-        .run_write(move |c| store::responses::submit(c, &hash, &invitation, now.naive_utc(), &response))
+        .run_write(move |c| store::responses::submit(c, &hash, &invitation, now.naive_utc(), &response, mail.as_ref()))
         .await?;
     if outcome == SubmitOutcome::Stored {
         tracing::info!(agency = %survey.invitation.agency_code, survey = %survey.invitation.survey_id, "response stored");
+        if release_now {
+            state.wake_mail();
+        }
     }
     Ok(outcome)
+}
+
+/// The mail side of a submit: the low-rating alert, if the response calls for one, held until
+/// the release hour and dated by its day only.
+fn submit_mail(state: &AppState, survey: &OpenSurvey, response: &NewResponse, now: NaiveDateTime) -> SubmitMail {
+    use crate::email::{events, timing};
+    let scope = events::AlertScope {
+        agency_code: &survey.invitation.agency_code,
+        agency_vi: &survey.agency_name_vi,
+        agency_en: &survey.agency_name_en,
+        date: response.submitted_on,
+    };
+    let alert = events::comment_alert(
+        &survey.definition,
+        &scope,
+        &response.answers,
+        response.comment.as_deref(),
+        &state.public_url,
+    )
+    .and_then(|a| serde_json::to_string(&a).ok())
+    .map(|payload| {
+        (payload, timing::comment_alert_release(now, state.settings.comment_alert_release_hour), timing::day_start(now))
+    });
+    SubmitMail { alert }
 }

@@ -218,7 +218,9 @@ pub fn heartbeat(
 }
 
 /// Marks the job done with its files and records the export in the audit log, in one
-/// transaction. `false` (and nothing written) when the job is no longer this worker's.
+/// transaction; with `notice` (the "export ready" mail's payload) the owner's mail is queued
+/// there too. `false` (and nothing written) when the job is no longer this worker's.
+#[allow(clippy::too_many_arguments)]
 pub fn finish(
     conn: &mut DbConn,
     id: &str,
@@ -227,6 +229,7 @@ pub fn finish(
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
     entry: &NewAuditEntry,
+    notice: Option<&str>,
 ) -> Result<bool, StoreError> {
     conn.transaction(|conn| {
         let n = diesel::update(held_by!(id, worker))
@@ -245,6 +248,10 @@ pub fn finish(
             diesel::insert_into(export_files::table).values(f).execute(conn)?;
         }
         audit::record(conn, entry)?;
+        if let Some(payload) = notice {
+            let kind = crate::email::Kind::ExportReady;
+            super::outbox::enqueue_for_username(conn, &entry.actor, kind, payload, &format!("{kind}:{id}"), now)?;
+        }
         Ok(true)
     })
 }

@@ -125,11 +125,21 @@ impl Invitation {
     }
 }
 
+/// When e-mail is on: the citizen's invitation mail goes at once, the reminder at `reminder_at`.
+#[derive(Debug, Clone, Copy)]
+pub struct MailPlan {
+    pub reminder_at: Option<NaiveDateTime>,
+}
+
 /// Inserts the invitation unless one exists for the same agency and dossier; returns the
 /// stored one and whether it was created now. Safe under concurrent calls.
 /// A new invitation is counted in the invitation counters (the response-rate denominator) in
-/// the same transaction.
-pub fn create_or_get(conn: &mut DbConn, new: &NewInvitation) -> Result<(Invitation, bool), StoreError> {
+/// the same transaction, and with `mail` and an address its mails are queued there too.
+pub fn create_or_get(
+    conn: &mut DbConn,
+    new: &NewInvitation,
+    mail: Option<MailPlan>,
+) -> Result<(Invitation, bool), StoreError> {
     conn.transaction(|conn| {
         let inserted = on_backend!(conn, |c| diesel::insert_into(invitations::table)
             .values(new)
@@ -148,6 +158,9 @@ pub fn create_or_get(conn: &mut DbConn, new: &NewInvitation) -> Result<(Invitati
                     channel: new.channel.clone(),
                 },
             )?;
+            if let (Some(plan), Some(_)) = (mail, &new.email) {
+                super::outbox::enqueue_citizen(conn, &new.id, new.created_at, plan.reminder_at)?;
+            }
         }
         let stored = invitations::table
             .filter(invitations::agency_code.eq(&new.agency_code).and(invitations::dossier_code.eq(&new.dossier_code)))

@@ -277,24 +277,16 @@ pub fn cancel_for_invitation(
         .execute(conn)?)
 }
 
-/// Erases the addresses of invitations created before `cutoff` (or already answered or
-/// expired at `now`) that no queued mail waits for. Returns how many were erased. This catches
-/// what the settling above cannot: addresses left while e-mail was off, or mails cancelled by
-/// hand.
-pub fn erase_settled_addresses(
-    conn: &mut DbConn,
-    cutoff: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Result<usize, StoreError> {
+/// Erases every citizen address that no queued or sending mail needs any more, returning how
+/// many. Normally an address goes when its last mail settles; this catches the rest (addresses
+/// given while e-mail was off, mails cancelled by hand, an invitation answered meanwhile).
+pub fn erase_unneeded_addresses(conn: &mut DbConn) -> Result<usize, StoreError> {
     let pending = outbox::table
         .filter(outbox::invitation_id.eq(invitations::id.nullable()))
         .filter(outbox::state.eq_any([QUEUED, SENDING]))
         .select(outbox::id);
     let ids: Vec<String> = invitations::table
         .filter(invitations::email.is_not_null())
-        .filter(
-            invitations::created_at.lt(cutoff).or(invitations::answered.eq(true)).or(invitations::expires_at.le(now)),
-        )
         .filter(diesel::dsl::not(diesel::dsl::exists(pending)))
         .select(invitations::id)
         .limit(10_000)
@@ -502,6 +494,47 @@ pub fn enqueue_for(
         queued += usize::from(enqueue(conn, &mail)?);
     }
     Ok(queued)
+}
+
+/// Queues `kind` for the account named `username` if it may receive it (an export's owner is
+/// a username, or an API key that gets no mail). Returns how many were queued (0 or 1).
+pub fn enqueue_for_username(
+    conn: &mut DbConn,
+    username: &str,
+    kind: Kind,
+    payload: &str,
+    dedupe: &str,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    let id: Option<String> =
+        users::table.filter(users::username.eq(username)).select(users::id).first(conn).optional()?;
+    let Some(id) = id else { return Ok(0) };
+    let Some(to) = recipient(conn, &id, kind)? else { return Ok(0) };
+    enqueue_for(conn, &[to], kind, payload, Some(dedupe), now, now)
+}
+
+/// Queues a citizen's invitation mail now and, with `reminder_at`, its one reminder.
+pub fn enqueue_citizen(
+    conn: &mut DbConn,
+    invitation_id: &str,
+    now: NaiveDateTime,
+    reminder_at: Option<NaiveDateTime>,
+) -> Result<(), StoreError> {
+    let mail = |kind: Kind, not_before| NewMail {
+        kind,
+        user_id: None,
+        invitation_id: Some(invitation_id.to_owned()),
+        recipient: None,
+        payload: "{}".into(),
+        dedupe_key: Some(format!("{kind}:{invitation_id}")),
+        not_before,
+        created_at: now,
+    };
+    enqueue(conn, &mail(Kind::Invitation, now))?;
+    if let Some(at) = reminder_at {
+        enqueue(conn, &mail(Kind::Reminder, at))?;
+    }
+    Ok(())
 }
 
 // The admin view -----------------------------------------------------------------------------

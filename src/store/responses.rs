@@ -50,6 +50,14 @@ pub struct ProfileColumns {
     pub occupation: Option<String>,
 }
 
+/// The mail side of a submit, when e-mail is on.
+#[derive(Debug, Clone)]
+pub struct SubmitMail {
+    /// A low rating with a comment: the alert's payload, queued for the agency's managers (or
+    /// the nearest ones above it), held until `not_before` and dated `created_at` (a day start).
+    pub alert: Option<(String, NaiveDateTime, NaiveDateTime)>,
+}
+
 /// What became of a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubmitOutcome {
@@ -65,12 +73,16 @@ pub enum SubmitOutcome {
 /// leaves nothing behind. The scope copied into the response comes from `invitation`,
 /// whose scope columns never change. The counters are not touched: the response is stored
 /// unfolded and [`super::aggregates::fold_pending`] counts it later, off the request path.
+/// The claim erases the citizen's e-mail address (no reminder is needed any more); with
+/// `mail`, the invitation's queued mails are cancelled and an alert queued, in the same
+/// transaction.
 pub fn submit(
     conn: &mut DbConn,
     token_hash: &str,
     invitation: &Invitation,
     now: NaiveDateTime,
     response: &NewResponse,
+    mail: Option<&SubmitMail>,
 ) -> Result<SubmitOutcome, StoreError> {
     conn.transaction(|conn| {
         let claimed = diesel::update(
@@ -81,7 +93,7 @@ pub fn submit(
                     .and(invitations::expires_at.gt(now)),
             ),
         )
-        .set(invitations::answered.eq(true))
+        .set((invitations::answered.eq(true), invitations::email.eq(None::<String>)))
         .execute(conn)?;
         if claimed == 0 {
             let found: Option<Invitation> = invitations::table
@@ -124,6 +136,14 @@ pub fn submit(
             .collect();
         if !rows.is_empty() {
             on_backend!(conn, |c| diesel::insert_into(answers::table).values(&rows).execute(c))?;
+        }
+        if let Some(mail) = mail {
+            super::outbox::cancel_for_invitation(conn, &invitation.id, "the survey was answered", now)?;
+            if let Some((payload, not_before, created_at)) = &mail.alert {
+                use crate::email::Kind;
+                let to = super::outbox::managers_for(conn, &invitation.agency_code, Kind::CommentAlert, true)?;
+                super::outbox::enqueue_for(conn, &to, Kind::CommentAlert, payload, None, *not_before, *created_at)?;
+            }
         }
         Ok(SubmitOutcome::Stored)
     })

@@ -92,6 +92,20 @@ pub fn find_by_username(conn: &mut DbConn, username: &str) -> Result<Option<User
     row.map(from_row).transpose()
 }
 
+/// The account's e-mail address, if it has one.
+pub fn email_of(conn: &mut DbConn, user_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(users::table.find(user_id).select(users::email).first::<Option<String>>(conn).optional()?.flatten())
+}
+
+/// Sets or removes the account's e-mail address (checked by the caller); returns whether the
+/// account exists.
+pub fn set_email(conn: &mut DbConn, username: &str, email: Option<&str>) -> Result<bool, StoreError> {
+    let n = diesel::update(users::table.filter(users::username.eq(normalize(username))))
+        .set(users::email.eq(email))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Changes the role and agency binding; returns whether the account exists.
 pub fn set_role(conn: &mut DbConn, username: &str, role: Role, agency_code: Option<&str>) -> Result<bool, StoreError> {
     let n = diesel::update(users::table.filter(users::username.eq(normalize(username))))

@@ -47,7 +47,7 @@ async fn a_used_version_is_frozen() {
         chrono::Utc::now().naive_utc(),
         30,
     );
-    sipas::store::invitations::create_or_get(&mut db.get().unwrap(), &new).unwrap();
+    sipas::store::invitations::create_or_get(&mut db.get().unwrap(), &new, None).unwrap();
     std::fs::write(&file, &original).unwrap();
     let err = format!("{:#}", sipas::startup::prepare(&settings).err().expect("startup must refuse"));
     assert!(err.contains("sipas-dossier-v1.toml"), "{err}");

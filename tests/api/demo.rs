@@ -386,7 +386,7 @@ fn cli_demo_refuses_a_database_with_real_responses() {
         chrono::Utc::now().naive_utc(),
         30,
     );
-    let (inv, _) = sipas::store::invitations::create_or_get(&mut conn, &new).unwrap();
+    let (inv, _) = sipas::store::invitations::create_or_get(&mut conn, &new, None).unwrap();
     let response = sipas::store::responses::NewResponse {
         submitted_on: date(2026, 3, 2),
         locale: "vi".into(),
@@ -394,9 +394,15 @@ fn cli_demo_refuses_a_database_with_real_responses() {
         profile: Default::default(),
         answers: vec![("overall".into(), Some(4))],
     };
-    let outcome =
-        sipas::store::responses::submit(&mut conn, &new.token_hash, &inv, chrono::Utc::now().naive_utc(), &response)
-            .unwrap();
+    let outcome = sipas::store::responses::submit(
+        &mut conn,
+        &new.token_hash,
+        &inv,
+        chrono::Utc::now().naive_utc(),
+        &response,
+        None,
+    )
+    .unwrap();
     assert_eq!(outcome, sipas::store::responses::SubmitOutcome::Stored);
     drop(conn);
 

@@ -39,7 +39,7 @@ fn respond(app: &TestApp, key: &str, agency: &str, survey: &str, day: NaiveDate,
     };
     let now = chrono::Utc::now().naive_utc();
     let new = NewInvitation::new(SECRET, scope, (survey, 1), "vi", None, now, 30);
-    let (inv, created) = sipas::store::invitations::create_or_get(&mut conn, &new).unwrap();
+    let (inv, created) = sipas::store::invitations::create_or_get(&mut conn, &new, None).unwrap();
     assert!(created);
     if let Some(answers) = answers {
         let response = NewResponse {
@@ -49,7 +49,7 @@ fn respond(app: &TestApp, key: &str, agency: &str, survey: &str, day: NaiveDate,
             profile: ProfileColumns::default(),
             answers: answers.into_iter().map(|(item, v)| (item.to_owned(), Some(v))).collect(),
         };
-        sipas::store::responses::submit(&mut conn, &new.token_hash, &inv, now, &response).unwrap();
+        sipas::store::responses::submit(&mut conn, &new.token_hash, &inv, now, &response, None).unwrap();
     }
 }
 

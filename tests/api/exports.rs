@@ -558,6 +558,7 @@ async fn cancelled_and_expired_exports_leave_no_files() {
         ttl: chrono::Duration::hours(1),
         pause: Duration::ZERO,
         stopping: Default::default(),
+        mail_links: None,
     };
     sipas::exports::worker::sweep(&runner, true);
     assert!(!app.test_db.exports.path().join(&id).exists());
@@ -612,7 +613,7 @@ async fn a_job_that_keeps_dying_is_failed_with_a_reason() {
 }
 
 /// Starts `sipas serve` as a process on a free port with `env`; returns it and its base URL.
-fn serve(db_url: &str, exports: &std::path::Path, env: &[(&str, &str)]) -> (std::process::Child, String) {
+pub(crate) fn serve(db_url: &str, exports: &std::path::Path, env: &[(&str, &str)]) -> (std::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sipas"));
     cmd.arg("serve")

@@ -258,7 +258,7 @@ async fn figures_equal_a_brute_force_recomputation_on_random_data() {
                 handled_on: first + Duration::days(rng.below(150) as i64),
             };
             let new = NewInvitation::new(secret, scope, ("sipas-dossier", 1), "vi", None, now, 30);
-            let (inv, created) = sipas::store::invitations::create_or_get(&mut conn, &new).unwrap();
+            let (inv, created) = sipas::store::invitations::create_or_get(&mut conn, &new, None).unwrap();
             assert!(created);
             invitations.push(Raw {
                 agency: inv.agency_code.clone(),
@@ -282,7 +282,7 @@ async fn figures_equal_a_brute_force_recomputation_on_random_data() {
                     profile: ProfileColumns::default(),
                     answers,
                 };
-                sipas::store::responses::submit(&mut conn, &new.token_hash, &inv, now, &response).unwrap();
+                sipas::store::responses::submit(&mut conn, &new.token_hash, &inv, now, &response, None).unwrap();
             }
             // Fold now and then, so the counters are built by several folds.
             if i % 97 == 0 {
