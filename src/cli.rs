@@ -55,6 +55,9 @@ pub enum Command {
         #[arg(long)]
         rebuild: bool,
     },
+    /// E-mail: queue digests by hand, see the outbox.
+    #[command(subcommand)]
+    Mail(MailCommand),
     /// Fill a database that has no responses with a year of synthetic responses (sample
     /// agencies if it has none), and create the staff accounts demo-admin and demo-ward.
     Demo(DemoArgs),
@@ -106,6 +109,19 @@ pub enum ApiKeyCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum MailCommand {
+    /// Queue the weekly digests of one week for every manager who gets them (once per week
+    /// and manager: a week already queued is skipped). The running service sends them.
+    Digest {
+        /// Any day of the week (Monday to Sunday, Hanoi); default: the last complete week.
+        #[arg(long)]
+        week: Option<chrono::NaiveDate>,
+    },
+    /// Print the outbox: mails by kind and state, and the latest failures.
+    Status,
+}
+
+#[derive(Subcommand, Debug)]
 pub enum UserCommand {
     /// Create an account. Without --password-stdin a password is generated and printed
     /// alone on stdout.
@@ -121,6 +137,18 @@ pub enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// Where digests, alerts and export notices go.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Set (or with --clear remove) an account's e-mail address.
+    SetEmail {
+        #[arg(long)]
+        username: String,
+        #[arg(long, required_unless_present = "clear")]
+        email: Option<String>,
+        #[arg(long, conflicts_with = "email")]
+        clear: bool,
     },
     /// Change an account's role (and agency binding).
     SetRole {
@@ -200,7 +228,49 @@ pub fn run() -> anyhow::Result<()> {
             verify_aggregates(&mut *db.get()?, rebuild)
         }
         Command::Demo(args) => demo(&settings, args),
+        Command::Mail(cmd) => mail_command(&settings, cmd, &mut std::io::stdout().lock()),
     }
+}
+
+/// `sipas mail …`.
+pub fn mail_command(settings: &Settings, cmd: MailCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let (db, _) = startup::prepare(settings)?;
+    let mut conn = db.get()?;
+    match cmd {
+        MailCommand::Digest { week } => {
+            use chrono::Datelike as _;
+            let now = store::now();
+            let monday = match week {
+                Some(day) => day - chrono::Duration::days(i64::from(day.weekday().num_days_from_monday())),
+                None => crate::email::timing::digest_week(now, 0),
+            };
+            let n = crate::email::schedule::queue_digests(&mut conn, monday, now)?;
+            writeln!(out, "queued {n} digests for the week of {monday}")?;
+        }
+        MailCommand::Status => {
+            for (kind, state, n) in store::outbox::counts(&mut conn)? {
+                writeln!(out, "{kind:<14} {state:<10} {n}")?;
+            }
+            for m in store::outbox::latest(&mut conn, store::outbox::FAILED, 10)? {
+                writeln!(
+                    out,
+                    "failed {} {} after {} tries: {}",
+                    m.id,
+                    m.kind,
+                    m.attempts,
+                    m.last_error.unwrap_or_default()
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks an address given on the command line, naming the flag.
+fn checked_email(email: &str) -> anyhow::Result<String> {
+    crate::domain::EmailAddress::parse(email)
+        .map(String::from)
+        .map_err(|e| anyhow::anyhow!("--email: `{email}` is not an e-mail address ({e})"))
 }
 
 /// `sipas demo`: synthetic data and the demo accounts, on a database without responses.
@@ -283,9 +353,10 @@ pub fn user_command(
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
     match cmd {
-        UserCommand::Create { username, role, agency, password_stdin } => {
+        UserCommand::Create { username, role, agency, password_stdin, email } => {
             let username = store::users::normalize(&username);
             store::users::check_username(&username).map_err(anyhow::Error::msg)?;
+            let email = email.as_deref().map(checked_email).transpose()?;
             let (db, _) = startup::prepare(settings)?;
             let mut conn = db.get()?;
             let role = role_and_agency(&mut conn, &role, agency.as_deref())?;
@@ -300,6 +371,9 @@ pub fn user_command(
                 .map_err(|e| anyhow::anyhow!("password: {}", e.message(Locale::En)))?;
             let hash = password::hash_blocking(&pw)?;
             store::users::create(&mut conn, &username, &hash, role, agency.as_deref())?;
+            if let Some(email) = &email {
+                store::users::set_email(&mut conn, &username, Some(email))?;
+            }
             eprintln!("created user {username} ({})", role.code());
             if generated {
                 writeln!(out, "{pw}")?;
@@ -314,6 +388,19 @@ pub fn user_command(
                 anyhow::bail!("--username: no user `{}`", store::users::normalize(&username));
             }
             writeln!(out, "{} is now {}", store::users::normalize(&username), role.code())?;
+            Ok(())
+        }
+        UserCommand::SetEmail { username, email, clear } => {
+            let email = if clear { None } else { email.as_deref().map(checked_email).transpose()? };
+            let (db, _) = startup::prepare(settings)?;
+            if !store::users::set_email(&mut *db.get()?, &username, email.as_deref())? {
+                anyhow::bail!("--username: no user `{}`", store::users::normalize(&username));
+            }
+            let who = store::users::normalize(&username);
+            match email {
+                Some(e) => writeln!(out, "{who} now gets e-mail at {e}")?,
+                None => writeln!(out, "{who} has no e-mail address any more")?,
+            }
             Ok(())
         }
         UserCommand::Disable { username } => {

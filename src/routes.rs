@@ -15,6 +15,7 @@ mod health;
 mod index_query;
 mod indices;
 mod invitations;
+mod mail_pages;
 mod openapi;
 mod qr;
 mod staff;
@@ -43,6 +44,7 @@ pub fn config(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .configure(indices::config)
         .configure(exports::config)
         .configure(exports_page::config)
+        .configure(mail_pages::config)
         .configure(staff::config)
         .configure(dashboard::config)
         .configure(|c| citizen::config(c, settings.max_body_bytes));

@@ -22,6 +22,7 @@ mod exports;
 mod health;
 mod indices;
 mod invitations;
+mod mail;
 mod migrations;
 mod qr;
 mod smtp_sink;
