@@ -191,7 +191,8 @@ impl Application {
         });
         let folder = spawn_folder(self.state.clone());
         let exports = spawn_exporter(&self.state);
-        let mail = spawn_mail(&self.state);
+        let schedule = spawn_schedule(self.state.clone());
+        let sender = spawn_sender(&self.state);
         let result = self.server.await;
         forget.abort();
         if let Some(folder) = folder {
@@ -199,20 +200,16 @@ impl Application {
         }
         // A running export goes back to the queue, to be resumed at the next start.
         exports.stop(Duration::from_secs(10)).await;
-        if let Some((sender, schedule)) = mail {
-            schedule.abort();
+        schedule.abort();
+        if let Some(sender) = sender {
             sender.stop(Duration::from_secs(10)).await;
         }
         result
     }
 }
 
-/// The mail sender and the mail schedule, when e-mail is on. The schedule also runs with
-/// e-mail off, for one of its duties: erasing citizens' addresses nobody will mail.
-fn spawn_mail(
-    state: &web::Data<AppState>,
-) -> Option<(crate::email::worker::SenderHandle, tokio::task::JoinHandle<()>)> {
-    let schedule = spawn_schedule(state.clone());
+/// The mail sender (see `email::worker`), when e-mail is on.
+fn spawn_sender(state: &web::Data<AppState>) -> Option<crate::email::worker::SenderHandle> {
     let url = state.settings.smtp_url.as_deref()?;
     let s = &state.settings;
     let smtp = match crate::email::transport::Smtp::new(
@@ -224,7 +221,6 @@ fn spawn_mail(
         Err(e) => {
             // Settings were validated at load; this is a URL lettre itself refuses.
             tracing::error!(error = %e, "e-mail is off: the SMTP transport could not be set up");
-            schedule.abort();
             return None;
         }
     };
@@ -238,11 +234,11 @@ fn spawn_mail(
         worker: format!("{}-{}", std::process::id(), store::new_id()),
         stopping: Default::default(),
     };
-    Some((crate::email::worker::spawn(sender, state.mail_wake.clone()), schedule))
+    Some(crate::email::worker::spawn(sender, state.mail_wake.clone()))
 }
 
-/// Runs `email::schedule` every `mail_schedule_interval_secs` (with e-mail off, only the
-/// erasing of addresses).
+/// Runs `email::schedule` every `mail_schedule_interval_secs`. With e-mail off it still does
+/// one of its duties: erasing citizens' addresses nobody will mail.
 fn spawn_schedule(state: web::Data<AppState>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let every = Duration::from_secs(u64::from(state.settings.mail_schedule_interval_secs));

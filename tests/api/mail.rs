@@ -313,8 +313,10 @@ async fn managers_get_alerts_and_the_digest_and_can_unsubscribe_with_one_click()
     assert!(index[0].text.as_deref().unwrap().contains("85"), "names the target");
 
     // The digest of last week arrives with its chart.
-    let digests: Vec<_> =
-        mine.iter().filter(|m| m.header("List-Unsubscribe").is_some_and(|u| u.contains("k=digest"))).collect();
+    let is_digest = |m: &ReceivedMail| m.header("List-Unsubscribe").is_some_and(|u| u.contains("k=digest"));
+    let mails = mails_until(&sink, |m| to(m, "truong.phong@tc.example.vn").iter().any(|m| is_digest(m))).await;
+    let mine = to(&mails, "truong.phong@tc.example.vn");
+    let digests: Vec<_> = mine.iter().filter(|m| is_digest(m)).collect();
     assert_eq!(digests.len(), 1, "{:?}", summary(&mine));
     let d = digests[0];
     assert!(d.html.as_deref().unwrap().contains("cid:chart"));
