@@ -230,7 +230,7 @@ fn main() -> anyhow::Result<()> {
     let requester = Requester::api_key("bench", None);
     let worker = format!("bench-{}", std::process::id());
     let lease = chrono::Duration::seconds(60);
-    let today = chrono::Utc::now().date_naive();
+    let today = sipas::clock::now().date_naive();
 
     // Jobs left queued or running by an interrupted earlier run would be claimed first.
     {
@@ -372,7 +372,7 @@ fn read_only(
     pragma: Option<&str>,
     hwm_before: Option<f64>,
 ) -> anyhow::Result<()> {
-    let today = chrono::Utc::now().date_naive();
+    let today = sipas::clock::now().date_naive();
     let draft = sipas::exports::request::parse(pairs, &settings.default_survey, today)
         .map_err(|e| anyhow::anyhow!("invalid request: {e:?}"))?;
     let req = draft.request;

@@ -253,7 +253,7 @@ fn prepare(
     let (db, surveys) = sipas::startup::prepare(settings)?;
     sipas::cli::import_agencies(&db, &manifest_dir().join("tests/fixtures/agencies.toml"))?;
     let survey = surveys.latest(&settings.default_survey).context("default survey missing")?.clone();
-    let now = chrono::Utc::now();
+    let now = sipas::clock::now();
     let handled_on = sipas::domain::hanoi_date(now);
     let mut conn = db.get()?;
     let minted = conn.transaction(|c| -> Result<Vec<Minted>, StoreError> {
@@ -319,7 +319,7 @@ fn response_template(surveys: &sipas::surveys::Registry, survey_id: &str) -> any
     let valid = definition
         .validate_answers(Channel::InPerson, &input)
         .map_err(|e| anyhow::anyhow!("full_answers() is not valid: {e:?}"))?;
-    let response = NewResponse::from_valid(valid, Locale::Vi.code(), sipas::domain::hanoi_date(chrono::Utc::now()));
+    let response = NewResponse::from_valid(valid, Locale::Vi.code(), sipas::clock::today());
     if response.answers.len() != ANSWER_ROWS {
         bail!("expected {ANSWER_ROWS} answer rows, the definition gives {}", response.answers.len());
     }
@@ -594,7 +594,7 @@ fn raw_phase(
         failure.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
     };
     let submit = |conn: &mut sipas::db::DbConn, m: &Minted| -> bool {
-        let now = chrono::Utc::now().naive_utc();
+        let now = sipas::clock::now_naive();
         match sipas::store::responses::submit(conn, &m.hash, &m.invitation, now, &template, None) {
             Ok(SubmitOutcome::Stored) => true,
             Ok(other) => {

@@ -172,6 +172,7 @@ pub const SAMPLE_AGENCIES: &str = "reference-data/agencies-hanoi-sample.toml";
 /// Parses arguments and runs the command.
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    crate::clock::check_shift().map_err(anyhow::Error::msg)?;
     let mut settings = Settings::load(cli.config.as_deref())?;
     if let Some(url) = cli.database_url {
         settings.database_url = url;

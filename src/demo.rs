@@ -49,7 +49,7 @@ pub fn prepare(state: &AppState) -> anyhow::Result<()> {
     }
     let mut conn = state.db.get()?;
     let (_, key) = store::api_keys::create(&mut conn, "demo", Scope::Invitations, None)?;
-    let now = chrono::Utc::now();
+    let now = crate::clock::now();
     let mut lines = Vec::new();
     for (n, (survey, agency, field, channel)) in DEMO_LINKS.iter().enumerate() {
         let Some(def) = state.surveys.latest(survey) else { continue };

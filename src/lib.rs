@@ -10,12 +10,13 @@
 //! - [`db`]: the PostgreSQL/SQLite connection, pool, schema and migrations.
 //! - [`domain`]: pure types shared by all of the above.
 //!
-//! Beside them: [`auth`] (staff roles, passwords, sessions, CSRF), [`charts`] (SVG/PNG charts from plain data), [`config`] (settings), [`reference`] (agency files), [`qr`],
+//! Beside them: [`clock`] (the one "now"), [`auth`] (staff roles, passwords, sessions, CSRF), [`charts`] (SVG/PNG charts from plain data), [`config`] (settings), [`reference`] (agency files), [`qr`],
 //! [`ratelimit`], [`telemetry`], and [`synthetic`] with [`demo`] (made-up data for demos and benchmarks).
 
 pub mod auth;
 pub mod charts;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod dashboard;
 pub mod db;

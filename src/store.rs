@@ -57,7 +57,7 @@ pub(crate) use on_backend;
 
 /// The current time in UTC, without a zone (both backends store naive UTC timestamps).
 pub fn now() -> chrono::NaiveDateTime {
-    chrono::Utc::now().naive_utc()
+    crate::clock::now_naive()
 }
 
 /// A fresh random id (UUID v4, hyphenated), stored as text on both backends.

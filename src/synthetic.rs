@@ -65,7 +65,7 @@ impl Spec {
 
     /// `responses` over the [`Spec::DEFAULT_DAYS`] days to today in Hanoi.
     pub fn new(responses: u64, seed: u64) -> Spec {
-        Spec { responses, end: crate::domain::hanoi_date(chrono::Utc::now()), days: Spec::DEFAULT_DAYS, seed }
+        Spec { responses, end: crate::clock::today(), days: Spec::DEFAULT_DAYS, seed }
     }
 
     /// The first day of the window.

@@ -23,7 +23,7 @@ pub fn machine() -> BTreeMap<&'static str, String> {
         ("cores (nproc)", cores.to_string()),
         ("memory", mem),
         ("kernel", read("/proc/sys/kernel/osrelease").trim().to_owned()),
-        ("date (UTC)", chrono::Utc::now().format("%Y-%m-%d %H:%M").to_string()),
+        ("date (UTC)", sipas::clock::now().format("%Y-%m-%d %H:%M").to_string()),
     ])
 }
 

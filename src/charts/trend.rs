@@ -83,9 +83,11 @@ pub fn trend_svg(
             canvas.polyline(run, BLUE, 3)?;
         }
 
+        // Labels are thinned around the newest period with answers, which is always labelled.
+        let anchor = points.iter().rposition(|p| p.2 > 0).unwrap_or(0);
         for (i, p) in points.iter().enumerate() {
             let x = x_at(i);
-            if i % every == 0 {
+            if i.abs_diff(anchor) % every == 0 {
                 canvas.text(
                     &truncate(&p.0, SMALL, band * every as f64 - 8.0),
                     x,
@@ -160,5 +162,19 @@ mod tests {
         assert!(texts(&svg).contains(&"Chưa có dữ liệu"));
         let none = [("Q1".to_string(), None, 0), ("Q2".to_string(), None, 3)];
         assert!(to_png(&trend_svg("None", &none, 85.0, &ChartText::en()).unwrap(), 800).is_ok());
+    }
+
+    #[test]
+    fn the_newest_period_with_answers_is_always_labelled() {
+        // Twelve months of a year that has only begun: answers in January alone.
+        let year: Vec<_> = (1..=12)
+            .map(|m| (format!("Tháng {m}/2027"), (m == 1).then_some(66.7), if m == 1 { 3 } else { 0 }))
+            .collect();
+        let t = texts(&trend_svg("Năm 2027", &year, 85.0, &ChartText::vi()).unwrap());
+        assert!(t.contains(&"Tháng 1/2027") && t.contains(&"n = 3"), "{t:?}");
+        // And in December, after eleven months of answers.
+        let year: Vec<_> = (1..=12).map(|m| (format!("Tháng {m}/2026"), Some(80.0), 10 + m)).collect();
+        let t = texts(&trend_svg("Năm 2026", &year, 85.0, &ChartText::vi()).unwrap());
+        assert!(t.contains(&"Tháng 12/2026") && t.contains(&"n = 22"), "{t:?}");
     }
 }

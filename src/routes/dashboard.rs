@@ -21,7 +21,7 @@ use super::ApiError;
 use crate::auth::CurrentUser;
 use crate::charts::{to_png, CHART_WIDTH};
 use crate::dashboard::{self, AgencyFigures, AgencyParts};
-use crate::domain::{hanoi_date, Locale, Visibility};
+use crate::domain::{Locale, Visibility};
 use crate::reports::ReportError;
 use crate::startup::AppState;
 use crate::store;
@@ -38,7 +38,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 }
 
 fn today() -> NaiveDate {
-    hanoi_date(chrono::Utc::now())
+    crate::clock::today()
 }
 
 fn visibility(user: &CurrentUser) -> Visibility {

@@ -6,7 +6,6 @@ use actix_web::{web, FromRequest as _, HttpRequest, HttpResponse};
 
 use super::ApiError;
 use crate::auth::CurrentUser;
-use crate::domain::hanoi_date;
 use crate::exports::request::{json_pairs, Requester};
 use crate::exports::service::{self, AccessError, JobView, StartError};
 use crate::startup::AppState;
@@ -75,7 +74,7 @@ async fn start(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
     let pairs = json_pairs(&value).map_err(ApiError::Validation)?;
     let (surveys, default_survey) = (state.surveys.clone(), state.settings.default_survey.clone());
-    let today = hanoi_date(chrono::Utc::now());
+    let today = crate::clock::today();
     // The checks only read: they stay out of SQLite's writer turn, which submits share.
     let checked = state.db.run(move |c| service::check(c, &surveys, &who, &pairs, &default_survey, today)).await?;
     let job = state.db.run_write(move |c| service::queue(c, &checked)).await?;

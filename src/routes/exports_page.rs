@@ -13,7 +13,7 @@ use super::citizen::render;
 use super::staff::failure;
 use super::ApiError;
 use crate::auth::{csrf, CurrentUser, Role};
-use crate::domain::{hanoi_date, Channel, Field, Locale};
+use crate::domain::{Channel, Field, Locale};
 use crate::exports::request::{Dataset, Format, Requester};
 use crate::exports::service::{self, JobView, StartError};
 use crate::startup::AppState;
@@ -364,7 +364,7 @@ async fn create(
     };
     let who = requester(&user);
     let (surveys, default_survey) = (state.surveys.clone(), state.settings.default_survey.clone());
-    let today = hanoi_date(chrono::Utc::now());
+    let today = crate::clock::today();
     let submitted = pairs.clone();
     let checked = state.db.run(move |c| service::check(c, &surveys, &who, &submitted, &default_survey, today)).await;
     let started = match checked {

@@ -6,7 +6,7 @@ use actix_web::{web, FromRequest as _, HttpRequest, HttpResponse};
 use super::index_query;
 use super::ApiError;
 use crate::auth::CurrentUser;
-use crate::domain::{hanoi_date, Visibility};
+use crate::domain::Visibility;
 use crate::reports::{self, ReportError};
 use crate::startup::AppState;
 use crate::store::api_keys::Scope;
@@ -46,7 +46,7 @@ async fn indices(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     let visibility = caller_visibility(&req, &state, Scope::Read).await?;
     let pairs = index_query::pairs(req.query_string())
         .ok_or_else(|| ApiError::BadRequest("the query string is not valid form encoding".into()))?;
-    let today = hanoi_date(chrono::Utc::now());
+    let today = crate::clock::today();
     let request =
         index_query::parse(&pairs, &[], &state.settings.default_survey, today).map_err(ApiError::Validation)?;
     let surveys = state.surveys.clone();

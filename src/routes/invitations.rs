@@ -147,7 +147,7 @@ async fn create_invitation(
     let Value::Object(body) = body.into_inner() else {
         return Err(ApiError::BadRequest("the body must be a JSON object".into()));
     };
-    let now = Utc::now();
+    let now = crate::clock::now();
     let r = parse_request(&body, now).map_err(ApiError::Validation)?;
     let survey_id = r.survey.clone().unwrap_or_else(|| state.settings.default_survey_for(r.field).to_owned());
     let definition = state

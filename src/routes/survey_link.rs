@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 
 use super::ApiError;
 use crate::domain::{Channel, InvitationToken, Locale};
@@ -54,7 +54,7 @@ pub async fn open(state: &AppState, token: &str) -> Result<LinkState, ApiError> 
     let Some((invitation, agency_name_vi, agency_name_en)) = found else {
         return Ok(LinkState::Unknown);
     };
-    match invitation.state(Utc::now().naive_utc()) {
+    match invitation.state(crate::clock::now_naive()) {
         InvitationState::Answered => return Ok(LinkState::Answered),
         InvitationState::Expired => return Ok(LinkState::Expired),
         InvitationState::Open => {}
@@ -82,7 +82,7 @@ pub async fn submit(
     valid: ValidAnswers,
     locale: Locale,
 ) -> Result<SubmitOutcome, ApiError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let response = NewResponse::from_valid(valid, locale.code(), crate::domain::hanoi_date(now));
     let hash = survey.token_hash.clone();
     let invitation = survey.invitation.clone();

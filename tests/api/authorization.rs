@@ -7,9 +7,8 @@ use reqwest::header::LOCATION;
 use reqwest::Client;
 use serde_json::{json, Value};
 use sipas::auth::Role;
-use sipas::domain::hanoi_date;
 
-use crate::helpers::{full_answers, spawn_app, staff_client, staff_user, TestApp};
+use crate::helpers::{full_answers, handled_today, spawn_app, staff_client, staff_user, TestApp};
 
 /// Column order of the expected statuses.
 const WHO: [&str; 6] = ["admin", "city_viewer", "analyst", "agency_manager", "agency_viewer", "anonymous"];
@@ -21,7 +20,6 @@ const API_CITY_ONLY: [u16; 6] = [200, 200, 200, 403, 403, 401];
 const API_EVERY_ROLE: [u16; 6] = [200, 200, 200, 200, 200, 401];
 
 async fn seed(app: &TestApp) {
-    let today = hanoi_date(chrono::Utc::now());
     for (i, agency) in ["T.FINANCE", "T.HEALTH", "T.HOSPITAL"].iter().enumerate() {
         let body = json!({
             "dossier_code": format!("AUTH-{i}"),
@@ -29,7 +27,7 @@ async fn seed(app: &TestApp) {
             "field": "land",
             "channel": "in_person",
             "survey": "sipas-dossier",
-            "handled_at": format!("{today}T09:30:00+07:00"),
+            "handled_at": handled_today(),
         });
         let token = app.mint(&body).await["token"].as_str().unwrap().to_owned();
         let mut answers = full_answers();
@@ -115,7 +113,7 @@ async fn what_an_agency_user_sees_is_their_subtree_only() {
     seed(&app).await;
     let clients = clients(&app).await;
     let viewer = &clients[4];
-    let year = hanoi_date(chrono::Utc::now()).format("%Y").to_string();
+    let year = sipas::clock::today().format("%Y").to_string();
 
     // The API with the session: the default selection and every grouping stay in the subtree.
     for group_by in ["", "agency", "field", "channel", "month"] {

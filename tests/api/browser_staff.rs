@@ -21,10 +21,10 @@ use fantoccini::{Client, Locator};
 use reqwest::header::{CONTENT_TYPE, COOKIE};
 use serde_json::{json, Value};
 use sipas::auth::{password, Role};
-use sipas::domain::{hanoi_date, PHONE_MARKER};
+use sipas::domain::PHONE_MARKER;
 
 use crate::browser::{chromium_args, new_session, start_driver};
-use crate::helpers::{full_answers, spawn_app_with, tool_available, TestApp};
+use crate::helpers::{full_answers, handled_today, spawn_app_with, tool_available, TestApp};
 
 const USERNAME: &str = "tc.viewer";
 const PASSWORD: &str = "mật khẩu thật dài 2026";
@@ -57,7 +57,6 @@ fn answers(ad: i64, e: i64, comment: Option<&str>) -> Value {
 }
 
 async fn seed(app: &TestApp) {
-    let today = hanoi_date(chrono::Utc::now());
     let responses = [(4, 4, Some(PHONE_COMMENT)), (5, 5, None), (4, 4, None), (2, 4, Some(OTHER_COMMENT))];
     for (i, (ad, e, comment)) in responses.into_iter().enumerate() {
         let invitation = json!({
@@ -66,7 +65,7 @@ async fn seed(app: &TestApp) {
             "field": "land",
             "channel": "in_person",
             "survey": "sipas-dossier",
-            "handled_at": format!("{today}T09:30:00+07:00"),
+            "handled_at": handled_today(),
         });
         let token = app.mint(&invitation).await["token"].as_str().unwrap().to_owned();
         let res = app.post_answers(&token, &answers(ad, e, comment)).await;
@@ -226,7 +225,7 @@ async fn check_agency_page_vi(app: &TestApp, c: &Client) {
     assert_eq!(row(&items, "E1")[2], "100,0 %");
     assert_eq!(row(&items, "A4")[2], "—");
     // The trend: this month at the overall figure.
-    let today = hanoi_date(chrono::Utc::now());
+    let today = sipas::clock::today();
     let month = format!("Tháng {}/{}", chrono::Datelike::month(&today), chrono::Datelike::year(&today));
     assert_eq!(row(&rows(c, "#tbl-trend").await, &month)[1], "80,0 %");
 

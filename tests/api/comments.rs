@@ -100,7 +100,7 @@ async fn a_submitted_comment_is_listed_masked_with_its_scope_and_no_id() {
     let q = CommentQuery { agencies: agencies(&["T.FINANCE"]), from: day(2000, 1, 1), to: day(2100, 1, 1), ..q1() };
     let page = list(&app, &q);
     assert_eq!(page.total, 1);
-    let today = sipas::domain::hanoi_date(chrono::Utc::now());
+    let today = sipas::clock::today();
     let c = &page.comments[0];
     assert_eq!(
         c,

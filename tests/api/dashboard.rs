@@ -16,9 +16,9 @@ use reqwest::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 use sipas::auth::Role;
-use sipas::domain::{hanoi_date, EMAIL_MARKER, PHONE_MARKER};
+use sipas::domain::{EMAIL_MARKER, PHONE_MARKER};
 
-use crate::helpers::{full_answers, spawn_app_with, staff_user, TestApp};
+use crate::helpers::{full_answers, handled_today, spawn_app_with, staff_user, TestApp};
 
 const ITEMS_IN_PERSON: [&str; 16] =
     ["A1", "A2", "A3", "B1", "B2", "B3", "B4", "C1", "C2", "C3", "D1", "D2", "D3", "E1", "E2", "E3"];
@@ -42,14 +42,13 @@ fn answers(value: i64, online: bool, comment: &str) -> Value {
 }
 
 async fn mint(app: &TestApp, dossier: &str, agency: &str, field: &str, channel: &str) -> String {
-    let today = hanoi_date(chrono::Utc::now());
     let body = json!({
         "dossier_code": dossier,
         "agency_code": agency,
         "field": field,
         "channel": channel,
         "survey": "sipas-dossier",
-        "handled_at": format!("{today}T09:30:00+07:00"),
+        "handled_at": handled_today(),
     });
     app.mint(&body).await["token"].as_str().unwrap().to_owned()
 }
@@ -113,7 +112,7 @@ fn row<'a>(table: &'a str, needle: &str) -> &'a str {
 }
 
 fn month_label() -> String {
-    let today = hanoi_date(chrono::Utc::now());
+    let today = sipas::clock::today();
     format!("Tháng {}/{}", chrono::Datelike::month(&today), chrono::Datelike::year(&today))
 }
 
@@ -162,7 +161,7 @@ async fn the_city_overview_ranks_agencies_with_vietnamese_numbers() {
     assert!(row(fields, "Y tế").contains("class=\"small-n\""));
     // The filter form offers months, quarters, the year and report periods.
     for option in ["value=\"2026-M03\"", "value=\"2026-Q2\"", "value=\"2025\"", "value=\"2026-report-9m\""] {
-        let current = chrono::Datelike::year(&hanoi_date(chrono::Utc::now()));
+        let current = chrono::Datelike::year(&sipas::clock::today());
         let option = option.replace("2026", &current.to_string()).replace("\"2025\"", &format!("\"{}\"", current - 1));
         assert!(html.contains(&option), "{option}");
     }
@@ -170,7 +169,7 @@ async fn the_city_overview_ranks_agencies_with_vietnamese_numbers() {
     // Download links next to the chart keep the filters.
     assert!(html.contains("href=\"/staff/charts/ranking.png?period="));
     // The form as a browser submits it: custom dates, one field, empty selects.
-    let today = hanoi_date(chrono::Utc::now());
+    let today = sipas::clock::today();
     let year = chrono::Datelike::year(&today);
     let path =
         format!("/staff/city?lang=vi&period=&from={year}-01-01&to={today}&field=land&channel=&survey=sipas-dossier");
@@ -325,7 +324,7 @@ async fn charts_download_as_svg_and_png_with_the_pages_scope() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()[CONTENT_TYPE], "image/svg+xml; charset=utf-8");
     assert_eq!(res.headers()[CACHE_CONTROL], "private, no-store");
-    let year = chrono::Datelike::year(&hanoi_date(chrono::Utc::now()));
+    let year = chrono::Datelike::year(&sipas::clock::today());
     assert_eq!(
         res.headers()[CONTENT_DISPOSITION].to_str().unwrap(),
         format!("attachment; filename=\"sipas-ranking-{year}-vi.svg\"")

@@ -44,7 +44,7 @@ async fn a_used_version_is_frozen() {
         (def.id(), def.version() as i32),
         "vi",
         None,
-        chrono::Utc::now().naive_utc(),
+        sipas::clock::now_naive(),
         30,
     );
     sipas::store::invitations::create_or_get(&mut db.get().unwrap(), &new, None).unwrap();

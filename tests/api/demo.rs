@@ -383,7 +383,7 @@ fn cli_demo_refuses_a_database_with_real_responses() {
         (def.id(), def.version() as i32),
         "vi",
         None,
-        chrono::Utc::now().naive_utc(),
+        sipas::clock::now_naive(),
         30,
     );
     let (inv, _) = sipas::store::invitations::create_or_get(&mut conn, &new, None).unwrap();
@@ -394,15 +394,9 @@ fn cli_demo_refuses_a_database_with_real_responses() {
         profile: Default::default(),
         answers: vec![("overall".into(), Some(4))],
     };
-    let outcome = sipas::store::responses::submit(
-        &mut conn,
-        &new.token_hash,
-        &inv,
-        chrono::Utc::now().naive_utc(),
-        &response,
-        None,
-    )
-    .unwrap();
+    let outcome =
+        sipas::store::responses::submit(&mut conn, &new.token_hash, &inv, sipas::clock::now_naive(), &response, None)
+            .unwrap();
     assert_eq!(outcome, sipas::store::responses::SubmitOutcome::Stored);
     drop(conn);
 

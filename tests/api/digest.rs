@@ -37,7 +37,7 @@ fn respond(app: &TestApp, key: &str, agency: &str, survey: &str, day: NaiveDate,
         channel: "in_person".into(),
         handled_on: day,
     };
-    let now = chrono::Utc::now().naive_utc();
+    let now = sipas::clock::now_naive();
     let new = NewInvitation::new(SECRET, scope, (survey, 1), "vi", None, now, 30);
     let (inv, created) = sipas::store::invitations::create_or_get(&mut conn, &new, None).unwrap();
     assert!(created);

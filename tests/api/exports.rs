@@ -19,7 +19,7 @@ fn read_key(app: &TestApp, agency: Option<&str>) -> String {
 }
 
 fn year() -> String {
-    sipas::domain::hanoi_date(chrono::Utc::now()).format("%Y").to_string()
+    sipas::clock::today().format("%Y").to_string()
 }
 
 async fn start(app: &TestApp, key: &str, body: Value) -> (u16, Value) {
@@ -106,7 +106,7 @@ async fn respond(app: &TestApp, agency: &str, n: usize) -> Vec<String> {
             "field": "land",
             "procedure_code": "1.001234",
             "channel": "in_person",
-            "handled_at": (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339(),
+            "handled_at": (sipas::clock::now() - chrono::Duration::minutes(5)).to_rfc3339(),
         });
         let token = app.mint(&body).await["token"].as_str().unwrap().to_owned();
         let mut answers = full_answers();
@@ -384,7 +384,7 @@ async fn bad_requests_are_named_and_several_versions_must_be_chosen() {
                 survey_versions::survey_id.eq("sipas-dossier"),
                 survey_versions::version.eq(2),
                 survey_versions::content_hash.eq("0".repeat(64)),
-                survey_versions::registered_at.eq(chrono::Utc::now().naive_utc()),
+                survey_versions::registered_at.eq(sipas::clock::now_naive()),
             ))
             .execute(&mut **conn)
             .unwrap();
@@ -540,7 +540,7 @@ async fn cancelled_and_expired_exports_leave_no_files() {
     {
         use diesel::prelude::*;
         use sipas::db::schema::export_jobs;
-        let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
+        let past = sipas::clock::now_naive() - chrono::Duration::hours(1);
         diesel::update(export_jobs::table.find(&id))
             .set(export_jobs::expires_at.eq(past))
             .execute(&mut **app.db.get().unwrap())
@@ -596,7 +596,7 @@ async fn a_job_that_keeps_dying_is_failed_with_a_reason() {
         // As if its worker had died twice while running it.
         use diesel::prelude::*;
         use sipas::db::schema::export_jobs;
-        let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(5);
+        let past = sipas::clock::now_naive() - chrono::Duration::minutes(5);
         diesel::update(export_jobs::table.find(&id))
             .set((
                 export_jobs::state.eq("running"),

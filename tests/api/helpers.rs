@@ -231,3 +231,9 @@ pub async fn staff_user(
     assert_eq!(res.status(), 303, "login of {username}");
     c
 }
+
+/// A `handled_at` on today's Hanoi date that is never in the future: midnight in Hanoi. A
+/// fixed time of day ("09:30") is in the future for part of every night.
+pub fn handled_today() -> String {
+    format!("{}T00:00:00+07:00", sipas::clock::today())
+}

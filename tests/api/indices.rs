@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, NaiveDate};
 use serde_json::{json, Value};
-use sipas::domain::hanoi_date;
 use sipas::indices::GroupInput;
 use sipas::store::aggregates;
 use sipas::store::api_keys::Scope;
@@ -36,7 +35,7 @@ fn fold(app: &TestApp) {
 /// Mints an invitation handled now for `agency`, and answers it with `changes` applied to
 /// `full_answers()` unless `answer` is false.
 async fn respond(app: &TestApp, n: usize, agency: &str, changes: &[(&str, Value)], answer: bool) {
-    let handled = chrono::Utc::now() - Duration::minutes(1);
+    let handled = sipas::clock::now() - Duration::minutes(1);
     let body = json!({
         "dossier_code": format!("HS-IDX-{agency}-{n}"),
         "agency_code": agency,
@@ -106,7 +105,7 @@ async fn figures_match_a_hand_computation() {
     }
     fold(&app);
 
-    let today = hanoi_date(chrono::Utc::now());
+    let today = sipas::clock::today();
     let range = format!("from={}&to={}", today - Duration::days(1), today + Duration::days(1));
     let key = read_key(&app, None);
     let (status, body) = get(&app, &key, &format!("{range}&group_by=agency")).await;
@@ -244,7 +243,7 @@ async fn figures_equal_a_brute_force_recomputation_on_random_data() {
     let secret = b"test-secret-key-that-is-long-enough-0123456789";
     let mut rng = Rng(20261122);
     let first = NaiveDate::from_ymd_opt(2025, 11, 20).unwrap();
-    let now = chrono::Utc::now().naive_utc();
+    let now = sipas::clock::now_naive();
     let mut invitations = Vec::new();
     {
         let mut conn = app.db.get().unwrap();
@@ -386,7 +385,7 @@ async fn scope_is_enforced_and_bad_input_is_named() {
     respond(&app, 0, "T.HOSPITAL", &[], true).await;
     fold(&app);
     let health = read_key(&app, Some("T.HEALTH"));
-    let today = hanoi_date(chrono::Utc::now());
+    let today = sipas::clock::today();
     let year = today.format("%Y").to_string();
 
     // An agency key sees its subtree only: by default, and grouped by agency.
@@ -446,7 +445,7 @@ async fn scope_is_enforced_and_bad_input_is_named() {
 #[tokio::test]
 async fn procedure_and_profile_slices_take_their_own_paths() {
     let app = spawn_app_with(|_| {}).await;
-    let handled = (chrono::Utc::now() - Duration::minutes(1)).to_rfc3339();
+    let handled = (sipas::clock::now() - Duration::minutes(1)).to_rfc3339();
     // Three responses: two with a procedure code (one by a man), one without (a woman).
     for (i, (procedure, gender, a1)) in
         [(Some("1.001"), "male", 5), (Some("1.001"), "female", 1), (None, "female", 4)].into_iter().enumerate()
@@ -473,7 +472,7 @@ async fn procedure_and_profile_slices_take_their_own_paths() {
     app.mint(&body).await;
     fold(&app);
     let key = read_key(&app, None);
-    let year = hanoi_date(chrono::Utc::now()).format("%Y").to_string();
+    let year = sipas::clock::today().format("%Y").to_string();
 
     let (status, body) = get(&app, &key, &format!("period={year}&procedure=1.001")).await;
     assert_eq!(status, 200, "{body}");

@@ -16,7 +16,7 @@ async fn mint_returns_links_and_repeat_returns_the_same() {
     assert_eq!(first["qr_svg_url"], app.url(&format!("/q/{token}.svg")));
     assert_eq!(first["qr_png_url"], app.url(&format!("/q/{token}.png")));
     let expires = chrono::DateTime::parse_from_rfc3339(first["expires_at"].as_str().unwrap()).unwrap();
-    let days = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours();
+    let days = (expires.with_timezone(&chrono::Utc) - sipas::clock::now()).num_hours();
     assert!((29 * 24..=30 * 24).contains(&days), "default expiry is 30 days, got {days} h");
 
     let res = app.post_invitation(&invitation_body("HS-2026-0001")).await;
@@ -119,7 +119,7 @@ async fn field_errors(app: &crate::helpers::TestApp, body: Value) -> Value {
 #[tokio::test]
 async fn validation_errors_name_each_field() {
     let app = spawn_app().await;
-    let future = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    let future = (sipas::clock::now() + chrono::Duration::days(2)).to_rfc3339();
     let cases: Vec<(Value, &str, &str)> = vec![
         (json!({"dossier_code": ""}), "dossier_code", "must not be empty"),
         (json!({"dossier_code": "x".repeat(65)}), "dossier_code", "at most 64"),
@@ -177,7 +177,7 @@ async fn expiry_is_configurable() {
     let app = spawn_app_with(|s| s.invitation_ttl_days = 7).await;
     let json = app.mint(&invitation_body("HS-TTL")).await;
     let expires = chrono::DateTime::parse_from_rfc3339(json["expires_at"].as_str().unwrap()).unwrap();
-    let hours = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours();
+    let hours = (expires.with_timezone(&chrono::Utc) - sipas::clock::now()).num_hours();
     assert!((6 * 24..=7 * 24).contains(&hours), "{hours}");
 }
 

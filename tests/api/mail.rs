@@ -354,7 +354,7 @@ async fn an_analyst_is_told_when_an_export_is_ready_and_admins_see_the_outbox() 
     let analyst = staff_user(&app, "phan.tich", Role::Analyst, None).await;
     set_email(&app, "phan.tich", "phan.tich@vien.example.vn");
     let html = analyst.get(app.url("/staff/exports")).send().await.unwrap().text().await.unwrap();
-    let year = chrono::Utc::now().format("%Y").to_string();
+    let year = sipas::clock::today().format("%Y").to_string();
     let form = [("csrf", csrf_of(&html)), ("dataset", "index_table".into()), ("period", year)];
     assert_eq!(analyst.post(app.url("/staff/exports")).form(&form).send().await.unwrap().status(), 303);
     let mails = mails_until(&sink, |m| !to(m, "phan.tich@vien.example.vn").is_empty()).await;

@@ -160,7 +160,7 @@ async fn expired_sessions_send_pages_to_login() {
     let c = client();
     login(&app, &c, "lan").await;
     use sipas::db::schema::sessions;
-    let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
+    let past = sipas::clock::now_naive() - chrono::Duration::minutes(1);
     diesel::update(sessions::table).set(sessions::expires_at.eq(past)).execute(&mut **app.db.get().unwrap()).unwrap();
     let res = c.get(app.url("/account/password")).send().await.unwrap();
     assert_eq!(res.status(), 303);
@@ -170,12 +170,12 @@ async fn expired_sessions_send_pages_to_login() {
 
     // Idle sessions: refused, and swept by the periodic clean-up.
     login(&app, &c, "lan").await;
-    let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(31);
+    let long_ago = sipas::clock::now_naive() - chrono::Duration::minutes(31);
     diesel::update(sessions::table)
         .set(sessions::last_seen_at.eq(long_ago))
         .execute(&mut **app.db.get().unwrap())
         .unwrap();
-    let now = chrono::Utc::now().naive_utc();
+    let now = sipas::clock::now_naive();
     let idle_since = now - chrono::Duration::minutes(30);
     assert_eq!(sipas::store::sessions::delete_stale(&mut app.db.get().unwrap(), now, idle_since).unwrap(), 1);
     assert_eq!(c.get(app.url("/staff")).send().await.unwrap().status(), 303);

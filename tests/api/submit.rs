@@ -16,7 +16,7 @@ async fn a_valid_response_is_stored_in_long_form_with_scope_and_date_only() {
     let r = &stored[0];
     assert_eq!((r.agency_code.as_str(), r.field.as_str(), r.channel.as_str()), ("T.FINANCE", "land", "in_person"));
     assert_eq!((r.survey_id.as_str(), r.survey_version), ("sipas-dossier", 1));
-    assert_eq!(r.submitted_on, sipas::domain::hanoi_date(chrono::Utc::now()));
+    assert_eq!(r.submitted_on, sipas::clock::today());
     assert_eq!(r.comment.as_deref(), Some("Cán bộ nhiệt tình, hướng dẫn rõ ràng."));
     let get = |id: &str| r.answers.iter().find(|(i, _)| i == id).map(|(_, v)| *v);
     assert_eq!(get("A1"), Some(Some(4)));

@@ -72,7 +72,7 @@ async fn unknown_malformed_answered_and_expired_links() {
 pub fn expire_all(app: &crate::helpers::TestApp) {
     use diesel::prelude::*;
     use sipas::db::schema::invitations::dsl::*;
-    let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
+    let past = sipas::clock::now_naive() - chrono::Duration::minutes(1);
     diesel::update(invitations).set(expires_at.eq(past)).execute(&mut **app.db.get().unwrap()).unwrap();
 }
 
