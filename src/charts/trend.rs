@@ -170,11 +170,13 @@ mod tests {
         let year: Vec<_> = (1..=12)
             .map(|m| (format!("Tháng {m}/2027"), (m == 1).then_some(66.7), if m == 1 { 3 } else { 0 }))
             .collect();
-        let t = texts(&trend_svg("Năm 2027", &year, 85.0, &ChartText::vi()).unwrap());
+        let svg = trend_svg("Năm 2027", &year, 85.0, &ChartText::vi()).unwrap();
+        let t = texts(&svg);
         assert!(t.contains(&"Tháng 1/2027") && t.contains(&"n = 3"), "{t:?}");
         // And in December, after eleven months of answers.
         let year: Vec<_> = (1..=12).map(|m| (format!("Tháng {m}/2026"), Some(80.0), 10 + m)).collect();
-        let t = texts(&trend_svg("Năm 2026", &year, 85.0, &ChartText::vi()).unwrap());
+        let svg = trend_svg("Năm 2026", &year, 85.0, &ChartText::vi()).unwrap();
+        let t = texts(&svg);
         assert!(t.contains(&"Tháng 12/2026") && t.contains(&"n = 22"), "{t:?}");
     }
 }
