@@ -237,10 +237,11 @@ fn settings_for(db: &BenchDb, pool_size: u32) -> Settings {
     }
 }
 
-/// One minted invitation: the token (for HTTP) and its hash (for the store).
+/// One minted invitation: the token (for HTTP), its hash and used tag (for the store).
 struct Minted {
     token: String,
     hash: String,
+    used_tag: String,
     invitation: sipas::store::invitations::Invitation,
 }
 
@@ -277,14 +278,15 @@ fn prepare(
             );
             let (invitation, created) = sipas::store::invitations::create_or_get(c, &new, None)?;
             if !created {
-                return Err(StoreError::Rejected(format!("dossier {} minted twice", new.dossier_code)));
+                return Err(StoreError::Rejected(format!("invitation {i} minted twice")));
             }
             let token = InvitationToken::derive(SECRET.as_bytes(), &invitation.id);
             let hash = token.hash().0;
             if hash != new.token_hash {
                 return Err(StoreError::Rejected("token derivation does not match the stored hash".into()));
             }
-            out.push(Minted { token: token.as_str().to_owned(), hash, invitation });
+            let used_tag = token.used_tag(SECRET.as_bytes());
+            out.push(Minted { token: token.as_str().to_owned(), hash, used_tag, invitation });
         }
         Ok(out)
     })?;
@@ -595,7 +597,7 @@ fn raw_phase(
     };
     let submit = |conn: &mut sipas::db::DbConn, m: &Minted| -> bool {
         let now = sipas::clock::now_naive();
-        match sipas::store::responses::submit(conn, &m.hash, &m.invitation, now, &template, None) {
+        match sipas::store::responses::submit(conn, &m.used_tag, &m.invitation, now, &template, None) {
             Ok(SubmitOutcome::Stored) => true,
             Ok(other) => {
                 fail(format!("submit: {other:?}"));
@@ -611,7 +613,7 @@ fn raw_phase(
         let found = db
             .get()
             .map_err(StoreError::from)
-            .and_then(|mut c| sipas::store::invitations::find_with_agency(&mut c, &m.hash));
+            .and_then(|mut c| sipas::store::invitations::find_with_agency(&mut c, &m.hash, &m.used_tag));
         match found {
             Ok(Some(_)) => true,
             Ok(None) => {

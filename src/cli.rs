@@ -58,6 +58,13 @@ pub enum Command {
     /// E-mail: queue digests by hand, see the outbox.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Report the small-cell risk of docs/privacy.md: the share of responses whose scope and
+    /// date match fewer than K invitations handled that day.
+    PrivacyCheck {
+        /// The smallest crowd a response should hide in.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+        k: u64,
+    },
     /// Fill a database that has no responses with a year of synthetic responses (sample
     /// agencies if it has none), and create the staff accounts demo-admin and demo-ward.
     Demo(DemoArgs),
@@ -230,6 +237,17 @@ pub fn run() -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo(&settings, args),
         Command::Mail(cmd) => mail_command(&settings, cmd, &mut std::io::stdout().lock()),
+        Command::PrivacyCheck { k } => {
+            let (db, _) = startup::prepare(&settings)?;
+            let cells = crate::store::privacy::small_cells(&mut *db.get()?, k)?;
+            println!(
+                "{} of {} responses ({:.1} %) match fewer than {k} invitations of their scope and day",
+                cells.below_k,
+                cells.responses,
+                cells.share() * 100.0
+            );
+            Ok(())
+        }
     }
 }
 

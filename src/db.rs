@@ -8,4 +8,4 @@ mod migrate;
 pub mod schema;
 
 pub use conn::{is_connection_lost, redact, Backend, Db, DbConn, DbError, DbTarget, PoolConn, PoolOptions};
-pub use migrate::{revert_all, run_pending};
+pub use migrate::{revert_all, revert_last, run_pending};

@@ -1,6 +1,7 @@
 //! The HTTP layer: route table, shared extractors and middleware. Handlers parse the
 //! request, call `store`/`surveys`, and shape the answer; they hold no SQL.
 
+pub mod access_log;
 mod citizen;
 pub mod citizen_view;
 mod dashboard;

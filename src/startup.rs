@@ -75,6 +75,14 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<(Db, Arc<Registry>)> {
         })
         .collect();
     store::surveys::sync(&mut conn, &versions)?;
+    let converted = store::privacy::convert_legacy(&mut conn, &load_secret(settings)?)?;
+    if converted != store::privacy::Converted::default() {
+        tracing::info!(
+            answered = converted.answered,
+            dossiers = converted.dossiers,
+            "converted data stored before keyed hashes"
+        );
+    }
     Ok((db, Arc::new(registry)))
 }
 
@@ -153,7 +161,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .wrap(crate::routes::security_headers())
-                .wrap(tracing_actix_web::TracingLogger::default())
+                .wrap(tracing_actix_web::TracingLogger::<crate::routes::access_log::PrivateSpan>::new())
                 .configure(|cfg| crate::routes::config(cfg, &data.settings))
         })
         .listen(listener)?

@@ -12,6 +12,7 @@ pub mod exports;
 pub mod index_counts;
 pub mod invitations;
 pub mod outbox;
+pub mod privacy;
 pub mod responses;
 pub mod sessions;
 pub mod sql;

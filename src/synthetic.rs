@@ -323,6 +323,7 @@ impl<'a> Writer<'a> {
     ) -> BulkInvitation {
         let id = sequential_id(self.prefix, self.next_invitation, rng);
         self.next_invitation += 1;
+        let used_tag = answered.then(|| crate::domain::InvitationToken::derive(self.secret, &id).used_tag(self.secret));
         // Handled during office hours, 08:00–17:00 in Hanoi (01:00–10:00 UTC).
         let seconds = 3_600 + rng.below(9 * 3_600) as u32;
         let at =
@@ -337,7 +338,7 @@ impl<'a> Writer<'a> {
             at,
             INVITATION_TTL_DAYS,
         );
-        BulkInvitation { invitation, answered }
+        BulkInvitation { invitation, used_tag }
     }
 
     fn cell(

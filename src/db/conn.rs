@@ -168,10 +168,12 @@ impl Manager {
             DbTarget::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 // WAL lets readers run beside the single writer; busy_timeout makes writers
-                // queue instead of failing; FULL keeps every accepted response on disk.
+                // queue instead of failing; FULL keeps every accepted response on disk;
+                // secure_delete zeroes what is deleted or overwritten (an erased e-mail address,
+                // a converted dossier code) instead of leaving it in the file's free space.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
                 )?;
                 Ok(DbConn::Sqlite(conn))
             }

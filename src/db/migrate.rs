@@ -24,3 +24,13 @@ pub fn revert_all(conn: &mut DbConn) -> Result<usize, DbError> {
     };
     reverted.map_err(|e| DbError::Migration(e.to_string()))
 }
+
+/// Reverts the newest applied migration (tests of a data conversion, and operators rolling
+/// one release back).
+pub fn revert_last(conn: &mut DbConn) -> Result<(), DbError> {
+    let reverted = match conn {
+        DbConn::Postgresql(c) => c.revert_last_migration(POSTGRES).map(|_| ()),
+        DbConn::Sqlite(c) => c.revert_last_migration(SQLITE).map(|_| ()),
+    };
+    reverted.map_err(|e| DbError::Migration(e.to_string()))
+}

@@ -45,7 +45,8 @@ diesel::table! {
         id -> Text,
         token_hash -> Text,
         agency_code -> Text,
-        dossier_code -> Text,
+        /// `domain::token::dossier_hash` of the dossier code; never the code itself.
+        dossier_hash -> Text,
         field -> Text,
         procedure_code -> Nullable<Text>,
         channel -> Text,
@@ -56,7 +57,21 @@ diesel::table! {
         email -> Nullable<Text>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
-        answered -> Bool,
+    }
+}
+
+diesel::table! {
+    /// One keyed hash per answered survey link (`InvitationToken::used_tag`), written by the
+    /// submit instead of touching the invitation.
+    used_tokens (tag) {
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    /// Invitations answered before `used_tokens` existed, until the next start converts them.
+    legacy_answered (invitation_id) {
+        invitation_id -> Text,
     }
 }
 
@@ -342,6 +357,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_versions,
     api_keys,
     invitations,
+    used_tokens,
+    legacy_answered,
     responses,
     answers,
     answer_counts,

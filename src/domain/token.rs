@@ -50,6 +50,34 @@ impl InvitationToken {
     pub fn hash(&self) -> TokenHash {
         TokenHash(sha256_hex(&self.0))
     }
+
+    /// The mark a submit leaves for this link in `used_tokens`: a keyed hash that differs from
+    /// [`InvitationToken::hash`], so that without the secret no used mark can be matched to its
+    /// invitation (and so no response to its dossier), while the service can still tell an
+    /// answered link from an open one.
+    pub fn used_tag(&self, secret: &[u8]) -> String {
+        keyed_hex(secret, b"sipas/used-token/v1\0", self.0.as_bytes())
+    }
+}
+
+/// How a dossier code is stored: `k1:` and a keyed hash of the code (67 characters, longer
+/// than any plain code may be, so the two forms cannot be confused). Minting the same dossier
+/// again, and looking one up for support, hash the code given and compare.
+pub fn dossier_hash(secret: &[u8], dossier_code: &str) -> String {
+    format!("{DOSSIER_HASH_PREFIX}{}", keyed_hex(secret, b"sipas/dossier-code/v1\0", dossier_code.as_bytes()))
+}
+
+/// The prefix of a stored [`dossier_hash`].
+pub const DOSSIER_HASH_PREFIX: &str = "k1:";
+/// The length of a stored [`dossier_hash`].
+pub const DOSSIER_HASH_LEN: usize = 67;
+
+fn keyed_hex(secret: &[u8], label: &[u8], data: &[u8]) -> String {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(label);
+    mac.update(data);
+    hex(&mac.finalize().into_bytes())
 }
 
 /// The only form of a token that is stored: lowercase hex SHA-256.
@@ -91,6 +119,21 @@ mod tests {
         assert_eq!(a.as_str().len(), TOKEN_LEN);
         assert_eq!(InvitationToken::parse(a.as_str()), Some(a.clone()));
         assert_eq!(a.hash().0.len(), 64);
+    }
+
+    #[test]
+    fn keyed_hashes_need_the_secret_and_differ_from_the_token_hash() {
+        let t = InvitationToken::derive(b"secret", "id-1");
+        let tag = t.used_tag(b"secret");
+        assert_eq!(tag, t.used_tag(b"secret"));
+        assert_ne!(tag, t.used_tag(b"other"));
+        assert_ne!(tag, t.hash().0);
+        assert_ne!(tag, sha256_hex(t.as_str()));
+        let d = dossier_hash(b"secret", "HS-2026/001");
+        assert_eq!((d.len(), &d[..3]), (DOSSIER_HASH_LEN, DOSSIER_HASH_PREFIX));
+        assert_ne!(d, dossier_hash(b"other", "HS-2026/001"));
+        assert_ne!(d, dossier_hash(b"secret", "HS-2026/002"));
+        assert!(!d.contains("HS-2026"));
     }
 
     #[test]

@@ -292,7 +292,12 @@ impl Sender {
         let Some(email) = found.email.clone() else {
             return Ok(Prepared::Skip("the address was erased (the survey was answered, or its mails ended)".into()));
         };
-        match inv.state(now) {
+        // The submit leaves no trace on the invitation; whether it was answered is asked here,
+        // with the secret, when a mail is due.
+        let token = InvitationToken::derive(&self.secret, &inv.id);
+        let tag = token.used_tag(&self.secret);
+        let answered = self.db.run_blocking(false, |c| crate::store::invitations::is_answered(c, &tag))?;
+        match inv.state(now, answered) {
             crate::store::invitations::InvitationState::Answered => {
                 return Ok(Prepared::Skip("the survey was answered".into()))
             }
@@ -312,7 +317,6 @@ impl Sender {
         let Ok(field) = Field::parse(&inv.field) else {
             return Ok(Prepared::Broken(format!("unknown field `{}`", inv.field)));
         };
-        let token = InvitationToken::derive(&self.secret, &inv.id);
         let invite = CitizenInvite {
             locale: Locale::parse(&inv.locale).unwrap_or_default(),
             reminder: kind == Kind::Reminder,

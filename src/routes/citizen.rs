@@ -178,7 +178,6 @@ async fn submit_survey(
             .finish(),
         Ok(SubmitOutcome::AlreadyAnswered) => notice(NoticeKind::Answered, locale, &path),
         Ok(SubmitOutcome::Expired) => notice(NoticeKind::Expired, locale, &path),
-        Ok(SubmitOutcome::Unknown) => notice(NoticeKind::Unknown, locale, &path),
         Err(e) => trouble(e, locale),
     }
 }

@@ -212,6 +212,5 @@ async fn post_response(
         SubmitOutcome::Stored => Ok(HttpResponse::Created().json(json!({ "status": "stored" }))),
         SubmitOutcome::AlreadyAnswered => Err(ApiError::Conflict(ANSWERED.into())),
         SubmitOutcome::Expired => Err(ApiError::Gone(EXPIRED.into())),
-        SubmitOutcome::Unknown => Err(ApiError::NotFound(UNKNOWN.into())),
     }
 }

@@ -15,7 +15,8 @@ use crate::surveys::{SurveyDefinition, ValidAnswers};
 
 /// An invitation that can still be answered, with what it needs to render.
 pub struct OpenSurvey {
-    pub token_hash: String,
+    /// The mark a submit leaves ([`InvitationToken::used_tag`]).
+    pub used_tag: String,
     pub invitation: Invitation,
     pub channel: Channel,
     pub definition: Arc<SurveyDefinition>,
@@ -49,12 +50,13 @@ pub async fn open(state: &AppState, token: &str) -> Result<LinkState, ApiError> 
     };
     let hash = token.hash().0;
     state.limits.check_token(&hash)?;
-    let lookup = hash.clone();
-    let found = state.db.run(move |c| store::invitations::find_with_agency(c, &lookup)).await?;
-    let Some((invitation, agency_name_vi, agency_name_en)) = found else {
+    let used_tag = token.used_tag(&state.secret);
+    let tag = used_tag.clone();
+    let found = state.db.run(move |c| store::invitations::find_with_agency(c, &hash, &tag)).await?;
+    let Some((invitation, agency_name_vi, agency_name_en, answered)) = found else {
         return Ok(LinkState::Unknown);
     };
-    match invitation.state(crate::clock::now_naive()) {
+    match invitation.state(crate::clock::now_naive(), answered) {
         InvitationState::Answered => return Ok(LinkState::Answered),
         InvitationState::Expired => return Ok(LinkState::Expired),
         InvitationState::Open => {}
@@ -66,7 +68,7 @@ pub async fn open(state: &AppState, token: &str) -> Result<LinkState, ApiError> 
         })?;
     let channel = Channel::parse(&invitation.channel).map_err(|_| ApiError::Internal)?;
     Ok(LinkState::Open(Box::new(OpenSurvey {
-        token_hash: hash,
+        used_tag,
         invitation,
         channel,
         definition,
@@ -84,16 +86,17 @@ pub async fn submit(
 ) -> Result<SubmitOutcome, ApiError> {
     let now = crate::clock::now();
     let response = NewResponse::from_valid(valid, locale.code(), crate::domain::hanoi_date(now));
-    let hash = survey.token_hash.clone();
+    let tag = survey.used_tag.clone();
     let invitation = survey.invitation.clone();
     let mail = state.mail_on().then(|| submit_mail(state, survey, &response, now.naive_utc()));
     let release_now = mail.as_ref().and_then(|m| m.alert.as_ref()).is_some_and(|a| a.1 <= now.naive_utc());
     let outcome = state
         .db
-        .run_write(move |c| store::responses::submit(c, &hash, &invitation, now.naive_utc(), &response, mail.as_ref()))
+        .run_write(move |c| store::responses::submit(c, &tag, &invitation, now.naive_utc(), &response, mail.as_ref()))
         .await?;
     if outcome == SubmitOutcome::Stored {
-        tracing::info!(agency = %survey.invitation.agency_code, survey = %survey.invitation.survey_id, "response stored");
+        // No agency here: a log line's time beside a response's scope would date the response.
+        tracing::info!(survey = %survey.invitation.survey_id, "response stored");
         if release_now {
             state.wake_mail();
         }

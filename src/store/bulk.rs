@@ -8,17 +8,18 @@ use diesel::prelude::*;
 use super::invitations::NewInvitation;
 use super::responses::NewResponse;
 use super::StoreError;
-use crate::db::schema::{answers, invitations, responses};
+use crate::db::schema::{answers, invitations, responses, used_tokens};
 use crate::db::DbConn;
 
 /// Bind parameters per statement: SQLite's limit (PostgreSQL allows 65,535).
 const MAX_BIND_PARAMS: usize = 32_766;
 
-/// An invitation to insert, answered or not.
+/// An invitation to insert; an answered one with its link's used tag
+/// ([`crate::domain::InvitationToken::used_tag`]), as a submit would leave it.
 #[derive(Debug, Clone)]
 pub struct BulkInvitation {
     pub invitation: NewInvitation,
-    pub answered: bool,
+    pub used_tag: Option<String>,
 }
 
 /// A response to insert with its scope (copied from its invitation, as a submit does) and
@@ -51,7 +52,7 @@ struct InvitationRow<'a> {
     id: &'a str,
     token_hash: &'a str,
     agency_code: &'a str,
-    dossier_code: &'a str,
+    dossier_hash: &'a str,
     field: &'a str,
     procedure_code: Option<&'a str>,
     channel: &'a str,
@@ -62,9 +63,15 @@ struct InvitationRow<'a> {
     email: Option<&'a str>,
     created_at: NaiveDateTime,
     expires_at: NaiveDateTime,
-    answered: bool,
 }
-const INVITATION_COLUMNS: usize = 15;
+const INVITATION_COLUMNS: usize = 14;
+
+#[derive(Insertable)]
+#[diesel(table_name = used_tokens)]
+struct UsedRow<'a> {
+    tag: &'a str,
+}
+const USED_COLUMNS: usize = 1;
 
 #[derive(Insertable)]
 #[diesel(table_name = responses, treat_none_as_default_value = false)]
@@ -162,7 +169,7 @@ pub fn insert(
                     id: &i.id,
                     token_hash: &i.token_hash,
                     agency_code: &i.agency_code,
-                    dossier_code: &i.dossier_code,
+                    dossier_hash: &i.dossier_hash,
                     field: &i.field,
                     procedure_code: i.procedure_code.as_deref(),
                     channel: &i.channel,
@@ -173,11 +180,16 @@ pub fn insert(
                     email: i.email.as_deref(),
                     created_at: i.created_at,
                     expires_at: i.expires_at,
-                    answered: b.answered,
                 }
             })
             .collect();
         write_rows!(conn, invitations::table, rows.as_slice(), INVITATION_COLUMNS);
+        let rows: Vec<UsedRow<'_>> =
+            invitations.iter().filter_map(|b| b.used_tag.as_deref()).map(|tag| UsedRow { tag }).collect();
+        // One column is more than diesel's COPY takes; plain multi-row INSERTs on both backends.
+        for chunk in rows.chunks(MAX_BIND_PARAMS / USED_COLUMNS) {
+            super::on_backend!(conn, |c| diesel::insert_into(used_tokens::table).values(chunk).execute(c))?;
+        }
 
         let rows: Vec<ResponseRow<'_>> = responses
             .iter()

@@ -1,11 +1,13 @@
-//! Invitations: minted once per agency + dossier, looked up by token hash.
+//! Invitations: minted once per agency + dossier (kept as a keyed hash), looked up by token
+//! hash. Answering one never changes its row: the submit leaves a used tag elsewhere
+//! (`used_tokens`), and [`is_answered`] asks for it.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::aggregates::totals::CellKey;
 use super::{on_backend, StoreError};
-use crate::db::schema::invitations;
+use crate::db::schema::{invitations, used_tokens};
 use crate::db::DbConn;
 
 /// An invitation to insert. The caller draws `id` and derives `token_hash` from it.
@@ -15,7 +17,7 @@ pub struct NewInvitation {
     pub id: String,
     pub token_hash: String,
     pub agency_code: String,
-    pub dossier_code: String,
+    pub dossier_hash: String,
     pub field: String,
     pub procedure_code: Option<String>,
     pub channel: String,
@@ -71,7 +73,7 @@ impl NewInvitation {
             token_hash: crate::domain::InvitationToken::derive(secret, &id).hash().0,
             id,
             agency_code: scope.agency_code,
-            dossier_code: scope.dossier_code,
+            dossier_hash: crate::domain::token::dossier_hash(secret, &scope.dossier_code),
             field: scope.field,
             procedure_code: scope.procedure_code,
             channel: scope.channel,
@@ -92,7 +94,6 @@ impl NewInvitation {
 pub struct Invitation {
     pub id: String,
     pub agency_code: String,
-    pub dossier_code: String,
     pub field: String,
     pub procedure_code: Option<String>,
     pub channel: String,
@@ -102,7 +103,6 @@ pub struct Invitation {
     pub locale: String,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
-    pub answered: bool,
 }
 
 /// Where an invitation stands for a citizen at time `now`.
@@ -114,8 +114,9 @@ pub enum InvitationState {
 }
 
 impl Invitation {
-    pub fn state(&self, now: NaiveDateTime) -> InvitationState {
-        if self.answered {
+    /// `answered` comes from [`is_answered`] (or the lookup that asked it alongside).
+    pub fn state(&self, now: NaiveDateTime, answered: bool) -> InvitationState {
+        if answered {
             InvitationState::Answered
         } else if now >= self.expires_at {
             InvitationState::Expired
@@ -143,7 +144,7 @@ pub fn create_or_get(
     conn.transaction(|conn| {
         let inserted = on_backend!(conn, |c| diesel::insert_into(invitations::table)
             .values(new)
-            .on_conflict((invitations::agency_code, invitations::dossier_code))
+            .on_conflict((invitations::agency_code, invitations::dossier_hash))
             .do_nothing()
             .execute(c))?;
         if inserted == 1 {
@@ -163,7 +164,7 @@ pub fn create_or_get(
             }
         }
         let stored = invitations::table
-            .filter(invitations::agency_code.eq(&new.agency_code).and(invitations::dossier_code.eq(&new.dossier_code)))
+            .filter(invitations::agency_code.eq(&new.agency_code).and(invitations::dossier_hash.eq(&new.dossier_hash)))
             .select(Invitation::as_select())
             .first(conn)?;
         Ok((stored, inserted == 1))
@@ -179,17 +180,41 @@ pub fn find_by_token_hash(conn: &mut DbConn, token_hash: &str) -> Result<Option<
         .optional()?)
 }
 
-/// The invitation whose token hashes to `token_hash`, with its agency's names (vi, en),
-/// in one query: this is on every citizen request.
+/// The invitation whose token hashes to `token_hash`, with its agency's names (vi, en) and
+/// whether the link's `used_tag` is recorded, in one query: this is on every citizen request.
 pub fn find_with_agency(
     conn: &mut DbConn,
     token_hash: &str,
-) -> Result<Option<(Invitation, String, String)>, StoreError> {
+    used_tag: &str,
+) -> Result<Option<(Invitation, String, String, bool)>, StoreError> {
     use crate::db::schema::agencies;
+    let answered = diesel::dsl::exists(used_tokens::table.filter(used_tokens::tag.eq(used_tag)));
     Ok(invitations::table
         .inner_join(agencies::table)
         .filter(invitations::token_hash.eq(token_hash))
-        .select((Invitation::as_select(), agencies::name_vi, agencies::name_en))
+        .select((Invitation::as_select(), agencies::name_vi, agencies::name_en, answered))
+        .first(conn)
+        .optional()?)
+}
+
+/// Whether the link whose [`crate::domain::InvitationToken::used_tag`] is `used_tag` was answered.
+pub fn is_answered(conn: &mut DbConn, used_tag: &str) -> Result<bool, StoreError> {
+    Ok(diesel::select(diesel::dsl::exists(used_tokens::table.filter(used_tokens::tag.eq(used_tag))))
+        .get_result(conn)?)
+}
+
+/// The invitation of `agency_code` minted for `dossier_code` (support look-ups: "did this
+/// citizen get a link?"), found through the keyed hash of the code.
+pub fn find_by_dossier(
+    conn: &mut DbConn,
+    secret: &[u8],
+    agency_code: &str,
+    dossier_code: &str,
+) -> Result<Option<Invitation>, StoreError> {
+    let hash = crate::domain::token::dossier_hash(secret, dossier_code);
+    Ok(invitations::table
+        .filter(invitations::agency_code.eq(agency_code).and(invitations::dossier_hash.eq(hash)))
+        .select(Invitation::as_select())
         .first(conn)
         .optional()?)
 }

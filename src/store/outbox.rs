@@ -264,19 +264,6 @@ fn settle_citizen(conn: &mut DbConn, id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Cancels the queued mails of an invitation that was just answered (in the submit
-/// transaction, which also erases the address).
-pub fn cancel_for_invitation(
-    conn: &mut DbConn,
-    invitation_id: &str,
-    reason: &str,
-    now: NaiveDateTime,
-) -> Result<usize, StoreError> {
-    Ok(diesel::update(outbox::table.filter(outbox::invitation_id.eq(invitation_id)).filter(outbox::state.eq(QUEUED)))
-        .set((outbox::state.eq(CANCELLED), outbox::last_error.eq(reason), outbox::updated_at.eq(now)))
-        .execute(conn)?)
-}
-
 /// Erases every citizen address that no queued or sending mail needs any more, returning how
 /// many. Normally an address goes when its last mail settles; this catches the rest (addresses
 /// given while e-mail was off, mails cancelled by hand, an invitation answered meanwhile).

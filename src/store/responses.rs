@@ -1,12 +1,13 @@
 //! Responses: the one write a citizen makes. Stored with the invitation's scope and the
-//! date only; nothing in a response points back to its invitation or token.
+//! date only; nothing in a response, nor anything written in its transaction, points back to
+//! its invitation or token.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::invitations::{Invitation, InvitationState};
+use super::invitations::Invitation;
 use super::{on_backend, StoreError};
-use crate::db::schema::{answers, invitations, responses};
+use crate::db::schema::{answers, responses, used_tokens};
 use crate::db::DbConn;
 
 /// A validated response ready to store.
@@ -64,49 +65,36 @@ pub enum SubmitOutcome {
     Stored,
     AlreadyAnswered,
     Expired,
-    Unknown,
 }
 
 /// Stores a response for `invitation` (found by its token hash just before) in one
-/// transaction. The invitation is claimed first with a conditional update, so of two
+/// transaction. The link's `used_tag` is inserted first under its primary key, so of two
 /// simultaneous submits exactly one stores and the other sees `AlreadyAnswered`; a failure
-/// leaves nothing behind. The scope copied into the response comes from `invitation`,
-/// whose scope columns never change. The counters are not touched: the response is stored
-/// unfolded and [`super::aggregates::fold_pending`] counts it later, off the request path.
-/// The claim erases the citizen's e-mail address (no reminder is needed any more); with
-/// `mail`, the invitation's queued mails are cancelled and an alert queued, in the same
-/// transaction.
+/// leaves nothing behind. The transaction writes nothing that names the invitation: not its
+/// row (on PostgreSQL an update would share the response's `xmin`), not its mails. The reminder
+/// and the address erasure learn of the answer at send time ([`super::invitations::is_answered`]).
+/// The scope copied into the response comes from `invitation`, whose scope columns never
+/// change. The counters are not touched: the response is stored unfolded and
+/// [`super::aggregates::fold_pending`] counts it later, off the request path. With `mail`, a
+/// low-rating alert for the agency's managers is queued in the same transaction.
 pub fn submit(
     conn: &mut DbConn,
-    token_hash: &str,
+    used_tag: &str,
     invitation: &Invitation,
     now: NaiveDateTime,
     response: &NewResponse,
     mail: Option<&SubmitMail>,
 ) -> Result<SubmitOutcome, StoreError> {
+    if now >= invitation.expires_at {
+        return Ok(SubmitOutcome::Expired);
+    }
     conn.transaction(|conn| {
-        let claimed = diesel::update(
-            invitations::table.filter(
-                invitations::token_hash
-                    .eq(token_hash)
-                    .and(invitations::answered.eq(false))
-                    .and(invitations::expires_at.gt(now)),
-            ),
-        )
-        .set((invitations::answered.eq(true), invitations::email.eq(None::<String>)))
-        .execute(conn)?;
+        let claimed = on_backend!(conn, |c| diesel::insert_into(used_tokens::table)
+            .values(used_tokens::tag.eq(used_tag))
+            .on_conflict_do_nothing()
+            .execute(c))?;
         if claimed == 0 {
-            let found: Option<Invitation> = invitations::table
-                .filter(invitations::token_hash.eq(token_hash))
-                .select(Invitation::as_select())
-                .first(conn)
-                .optional()?;
-            return Ok(match found.map(|i| i.state(now)) {
-                None => SubmitOutcome::Unknown,
-                Some(InvitationState::Answered) => SubmitOutcome::AlreadyAnswered,
-                // A claim that failed on an open invitation can only mean it expired meanwhile.
-                Some(InvitationState::Expired | InvitationState::Open) => SubmitOutcome::Expired,
-            });
+            return Ok(SubmitOutcome::AlreadyAnswered);
         }
         let id = super::new_id();
         let p = &response.profile;
@@ -137,13 +125,10 @@ pub fn submit(
         if !rows.is_empty() {
             on_backend!(conn, |c| diesel::insert_into(answers::table).values(&rows).execute(c))?;
         }
-        if let Some(mail) = mail {
-            super::outbox::cancel_for_invitation(conn, &invitation.id, "the survey was answered", now)?;
-            if let Some((payload, not_before, created_at)) = &mail.alert {
-                use crate::email::Kind;
-                let to = super::outbox::managers_for(conn, &invitation.agency_code, Kind::CommentAlert, true)?;
-                super::outbox::enqueue_for(conn, &to, Kind::CommentAlert, payload, None, *not_before, *created_at)?;
-            }
+        if let Some((payload, not_before, created_at)) = mail.and_then(|m| m.alert.as_ref()) {
+            use crate::email::Kind;
+            let to = super::outbox::managers_for(conn, &invitation.agency_code, Kind::CommentAlert, true)?;
+            super::outbox::enqueue_for(conn, &to, Kind::CommentAlert, payload, None, *not_before, *created_at)?;
         }
         Ok(SubmitOutcome::Stored)
     })

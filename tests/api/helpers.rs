@@ -63,13 +63,16 @@ pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The secret key of every test server.
+pub const TEST_SECRET: &str = "test-secret-key-that-is-long-enough-0123456789";
+
 /// Settings for a test server: random port, generous limits, fixed secret.
 pub fn test_settings(db: &TestDb) -> Settings {
     Settings {
         database_url: db.url.clone(),
         bind: "127.0.0.1:0".into(),
         survey_dir: manifest_dir().join("survey-definitions"),
-        secret_key: Some("test-secret-key-that-is-long-enough-0123456789".into()),
+        secret_key: Some(TEST_SECRET.into()),
         rate_limits: RateLimits {
             per_token: 10_000,
             per_api_key: 100_000,

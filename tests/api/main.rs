@@ -24,6 +24,7 @@ mod indices;
 mod invitations;
 mod mail;
 mod migrations;
+mod privacy;
 mod qr;
 mod smtp_sink;
 mod staff;
