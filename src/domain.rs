@@ -12,7 +12,7 @@ pub mod token;
 mod tree;
 
 pub use agency::{Agency, AgencyKind};
-pub use codes::{AgencyCode, CodeError, DossierCode, EmailAddress, ProcedureCode};
+pub use codes::{control_char, AgencyCode, CodeError, DossierCode, EmailAddress, ProcedureCode};
 pub use enums::{Channel, Field, UnknownCode};
 pub use locale::Locale;
 pub use masking::{mask_personal_data, EMAIL_MARKER, ID_MARKER, PHONE_MARKER};

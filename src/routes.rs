@@ -13,6 +13,7 @@ mod errors;
 mod exports;
 mod exports_page;
 mod health;
+pub mod input_guard;
 mod index_query;
 mod indices;
 mod invitations;

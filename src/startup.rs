@@ -160,6 +160,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .wrap(actix_web::middleware::from_fn(crate::routes::input_guard::refuse_control_chars))
                 .wrap(crate::routes::security_headers())
                 .wrap(tracing_actix_web::TracingLogger::<crate::routes::access_log::PrivateSpan>::new())
                 .configure(|cfg| crate::routes::config(cfg, &data.settings))

@@ -87,6 +87,13 @@ string_code!(
     DossierCode, max = 64, allowed = |c: char| !c.is_control()
 );
 
+/// The first control character of `s` (NUL, escape, tab …), if any; with `line_breaks`, CR
+/// and LF are allowed (a comment's paragraphs). No stored text may hold one: PostgreSQL
+/// refuses NUL outright, and the rest break CSV, logs and terminals.
+pub fn control_char(s: &str, line_breaks: bool) -> Option<char> {
+    s.chars().find(|c| c.is_control() && !(line_breaks && matches!(c, '\n' | '\r')))
+}
+
 /// An e-mail address, checked for shape only (delivery tells the rest).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -143,6 +150,16 @@ mod tests {
         assert_eq!(DossierCode::parse(&"x".repeat(65)), Err(CodeError::TooLong { max: 64 }));
         assert!(DossierCode::parse(&"đ".repeat(64)).is_ok());
         assert_eq!(DossierCode::parse("a\u{0}b"), Err(CodeError::BadChar('\u{0}')));
+    }
+
+    #[test]
+    fn control_characters_are_found_line_breaks_only_where_allowed() {
+        assert_eq!(control_char("Tốt\nlắm", true), None);
+        assert_eq!(control_char("Tốt\nlắm", false), Some('\n'));
+        assert_eq!(control_char("a\u{0}b", true), Some('\u{0}'));
+        assert_eq!(control_char("tab\there", true), Some('\t'));
+        assert_eq!(control_char("\u{1b}[31m", true), Some('\u{1b}'));
+        assert_eq!(control_char("Sở Y tế", false), None);
     }
 
     #[test]

@@ -62,6 +62,7 @@ fn message(locale: Locale, status: StatusCode, which: Message, retry: Option<Ret
         Message::Csrf => (ui.csrf_title, ui.csrf_body),
         Message::TooMany => (ui.too_many_title, ui.too_many_body),
         Message::BadForm => (ui.bad_form_title, ui.bad_form_body),
+        Message::ControlChar => (ui.bad_form_title, ui.control_char_body),
         Message::Failed => (ui.failed_title, ui.failed_body),
     };
     let mut res = short_page(locale, status, title, body);
@@ -92,6 +93,8 @@ enum Message {
     Csrf,
     TooMany,
     BadForm,
+    /// A field holds a NUL or other control character (a 422).
+    ControlChar,
     Failed,
 }
 
@@ -120,8 +123,18 @@ fn see_other(location: String) -> actix_web::HttpResponseBuilder {
     res
 }
 
-fn form_fields(body: &[u8]) -> Option<HashMap<String, String>> {
-    parse_form(body).map(|pairs| pairs.into_iter().collect())
+fn form_fields(body: &[u8]) -> Result<HashMap<String, String>, Message> {
+    let pairs = parse_form(body).ok_or(Message::BadForm)?;
+    refuse_control_chars(&pairs)?;
+    Ok(pairs.into_iter().collect())
+}
+
+/// No staff form has a free-text field that needs line breaks: any control character is refused.
+fn refuse_control_chars(pairs: &[(String, String)]) -> Result<(), Message> {
+    match pairs.iter().any(|(k, v)| crate::domain::control_char(k, false).or(crate::domain::control_char(v, false)).is_some()) {
+        true => Err(Message::ControlChar),
+        false => Ok(()),
+    }
 }
 
 fn login_page(locale: Locale, csrf: String, username: String, error: bool) -> LoginPage {
@@ -158,8 +171,9 @@ async fn login(
     body: web::Bytes,
 ) -> HttpResponse {
     let locale = query.locale();
-    let Some(mut form) = form_fields(&body) else {
-        return message(locale, StatusCode::BAD_REQUEST, Message::BadForm, None);
+    let mut form = match form_fields(&body) {
+        Ok(form) => form,
+        Err(which) => return refusal(which, locale),
     };
     let expected = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     if !csrf::matches(&expected, form.get(csrf::FIELD).map(String::as_str)) {
@@ -212,6 +226,7 @@ fn checked_form(user: &CurrentUser, body: &[u8]) -> Result<HashMap<String, Strin
 /// [`checked_form`] keeping the fields in order (a repeated key stays repeated).
 fn checked_pairs(user: &CurrentUser, body: &[u8]) -> Result<Vec<(String, String)>, Message> {
     let pairs = parse_form(body).ok_or(Message::BadForm)?;
+    refuse_control_chars(&pairs)?;
     // The last token counts, as it would in a map of the fields.
     let token = pairs.iter().rev().find(|(k, _)| k == csrf::FIELD).map(|(_, v)| v.as_str());
     if csrf::matches(&user.csrf_token, token) {
@@ -235,6 +250,7 @@ pub(super) fn checked_form_pairs(
 fn refusal(which: Message, locale: Locale) -> HttpResponse {
     match which {
         Message::BadForm => message(locale, StatusCode::BAD_REQUEST, Message::BadForm, None),
+        Message::ControlChar => message(locale, StatusCode::UNPROCESSABLE_ENTITY, Message::ControlChar, None),
         _ => forbidden(locale),
     }
 }

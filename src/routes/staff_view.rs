@@ -44,6 +44,7 @@ pub struct StaffText {
     pub too_many_body: &'static str,
     pub bad_form_title: &'static str,
     pub bad_form_body: &'static str,
+    pub control_char_body: &'static str,
     pub failed_title: &'static str,
     pub failed_body: &'static str,
 }
@@ -84,6 +85,8 @@ const VI: StaffText = StaffText {
     too_many_body: "Bạn đã thử quá nhiều lần. Vui lòng chờ ít phút rồi thử lại.",
     bad_form_title: "Không đọc được biểu mẫu",
     bad_form_body: "Biểu mẫu gửi lên không hợp lệ. Vui lòng thử lại.",
+    control_char_body: "Một trường của biểu mẫu (tên đăng nhập, mật khẩu hoặc trường khác) chứa ký tự điều khiển \
+                        không hợp lệ, ví dụ ký tự NUL. Vui lòng xoá ký tự đó rồi gửi lại.",
     failed_title: "Hệ thống đang bận",
     failed_body: "Đã có lỗi xảy ra. Vui lòng thử lại sau ít phút.",
 };
@@ -124,6 +127,8 @@ const EN: StaffText = StaffText {
     too_many_body: "Too many attempts. Please wait a few minutes and try again.",
     bad_form_title: "The form could not be read",
     bad_form_body: "The form sent was not valid. Please try again.",
+    control_char_body: "A field of the form (the username, the password or another) holds a control character, \
+                        such as NUL. Please remove it and send again.",
     failed_title: "The service is busy",
     failed_body: "Something went wrong. Please try again in a few minutes.",
 };

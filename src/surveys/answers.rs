@@ -145,6 +145,8 @@ pub enum AnswerError {
     TooManyChoices { max: usize },
     TooLong { max: usize },
     WrongType,
+    /// A NUL or other control character (line breaks are fine in a comment).
+    ControlCharacter,
 }
 
 impl AnswerError {
@@ -187,6 +189,12 @@ impl AnswerError {
             }
             (AnswerError::WrongType, Locale::Vi) => "Câu trả lời không đúng dạng, xin vui lòng thử lại.".into(),
             (AnswerError::WrongType, Locale::En) => "This answer is not in the expected form; please try again.".into(),
+            (AnswerError::ControlCharacter, Locale::Vi) => {
+                "Nội dung có ký tự điều khiển không hợp lệ (ví dụ ký tự NUL), xin vui lòng xoá rồi gửi lại.".into()
+            }
+            (AnswerError::ControlCharacter, Locale::En) => {
+                "The text holds a control character (such as NUL); please remove it and send again.".into()
+            }
         }
     }
 }
@@ -305,6 +313,10 @@ pub(super) fn validate(
         (None, _) => None,
         (Some(_), None) => {
             errors.insert("comment".into(), AnswerError::UnknownItem);
+            None
+        }
+        (Some(c), Some(_)) if crate::domain::control_char(c, true).is_some() => {
+            errors.insert("comment".into(), AnswerError::ControlCharacter);
             None
         }
         (Some(c), Some(spec)) if c.chars().count() > spec.max_chars => {
@@ -512,6 +524,16 @@ mod tests {
                 [("expect".to_owned(), AnswerError::NotOnScale { min: 0, max: 100 })]
             );
         }
+    }
+
+    #[test]
+    fn a_comment_with_a_control_character_is_refused_and_line_breaks_are_kept() {
+        let mut input = in_person();
+        input.comment = Some("Tốt\u{0}lắm".into());
+        assert_eq!(errors(Channel::InPerson, &input), [("comment".to_owned(), AnswerError::ControlCharacter)]);
+        input.comment = Some("Một\r\nHai".into());
+        let valid = mini().validate_answers(Channel::InPerson, &input).unwrap();
+        assert_eq!(valid.comment.as_deref(), Some("Một\r\nHai"));
     }
 
     #[test]

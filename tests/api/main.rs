@@ -13,6 +13,7 @@ mod browser;
 mod browser_staff;
 mod citizen_page;
 mod comments;
+mod control_chars;
 mod compose;
 mod dashboard;
 mod definitions;
