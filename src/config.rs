@@ -36,6 +36,10 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Take the client address from `X-Forwarded-For`/`Forwarded` (only behind a proxy you run).
     pub trust_proxy_headers: bool,
+    /// The proxies (addresses or CIDR networks) whose `X-Forwarded-For`/`Forwarded` hops are
+    /// believed; the client is the rightmost hop outside them. Empty with `trust_proxy_headers`:
+    /// only the direct peer is believed.
+    pub trusted_proxies: Vec<String>,
     /// `text` or `json` log lines.
     pub log_format: LogFormat,
     /// Minutes without a request after which a staff session ends.
@@ -151,6 +155,7 @@ impl Default for Settings {
             rate_limits: RateLimits::default(),
             max_body_bytes: 64 * 1024,
             trust_proxy_headers: false,
+            trusted_proxies: Vec::new(),
             log_format: LogFormat::Text,
             session_idle_minutes: 30,
             session_max_hours: 12,
@@ -238,6 +243,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SIPAS_MAIL_SCHEDULE_INTERVAL_SECS", "mail_schedule_interval_secs"),
     ("SIPAS_LOG_FORMAT", "log_format (text|json)"),
     ("SIPAS_TRUST_PROXY_HEADERS", "trust_proxy_headers (true|false)"),
+    ("SIPAS_TRUSTED_PROXIES", "trusted_proxies (comma-separated addresses or CIDRs)"),
 ];
 
 impl Settings {
@@ -321,6 +327,10 @@ impl Settings {
                 }
                 "SIPAS_DIGEST_HOUR" => self.digest_hour = num(var, &v)?,
                 "SIPAS_MAIL_SCHEDULE_INTERVAL_SECS" => self.mail_schedule_interval_secs = num(var, &v)?,
+                "SIPAS_TRUSTED_PROXIES" => {
+                    self.trusted_proxies =
+                        v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+                }
                 "SIPAS_TRUST_PROXY_HEADERS" => {
                     self.trust_proxy_headers = match v.trim() {
                         "true" | "1" => true,
@@ -352,6 +362,19 @@ impl Settings {
     }
 
     /// Checks what serde cannot: ranges and cross-field rules.
+    /// Whose forwarding headers are believed ([`crate::domain::net::client_address`]).
+    pub fn proxy_trust(&self) -> Result<crate::domain::net::ProxyTrust, String> {
+        use crate::domain::net::{parse_network, ProxyTrust};
+        if !self.trusted_proxies.is_empty() {
+            let nets = self.trusted_proxies.iter().map(|s| parse_network(s)).collect::<Result<Vec<_>, _>>()?;
+            Ok(ProxyTrust::Networks(nets))
+        } else if self.trust_proxy_headers {
+            Ok(ProxyTrust::DirectPeer)
+        } else {
+            Ok(ProxyTrust::None)
+        }
+    }
+
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key, message: &str| Err(ConfigError::Invalid { key, message: message.to_owned() });
         if self.invitation_ttl_days == 0 || self.invitation_ttl_days > 365 {
@@ -362,6 +385,9 @@ impl Settings {
         }
         if self.max_body_bytes < 1024 {
             return invalid("max_body_bytes", "must be at least 1024");
+        }
+        if let Err(e) = self.proxy_trust() {
+            return invalid("trusted_proxies", &e);
         }
         let r = &self.rate_limits;
         if r.per_token == 0 || r.per_api_key == 0 || r.per_ip == 0 || r.login_per_account == 0 || r.login_per_ip == 0 {

@@ -6,6 +6,7 @@ mod codes;
 mod enums;
 mod locale;
 mod masking;
+pub mod net;
 pub mod numbers;
 pub mod time;
 pub mod token;

@@ -13,9 +13,9 @@ mod errors;
 mod exports;
 mod exports_page;
 mod health;
-pub mod input_guard;
 mod index_query;
 mod indices;
+pub mod input_guard;
 mod invitations;
 mod mail_pages;
 mod openapi;
@@ -68,16 +68,21 @@ pub fn security_headers() -> DefaultHeaders {
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
 }
 
-/// The client's address for the loose per-address limit: the socket peer, or the
-/// proxy's `X-Forwarded-For` when `trust_proxy_headers` says a proxy sits in front.
+/// The client's address for the per-address limits: the socket peer, or behind trusted
+/// proxies the rightmost forwarded hop that none of them added (`domain::net`).
 pub fn client_ip(req: &HttpRequest, state: &AppState) -> Option<std::net::IpAddr> {
-    if state.settings.trust_proxy_headers {
-        let info = req.connection_info();
-        if let Some(ip) = info.realip_remote_addr().and_then(|a| a.parse().ok()) {
-            return Some(ip);
-        }
+    let peer = req.peer_addr()?.ip();
+    if state.proxy_trust == crate::domain::net::ProxyTrust::None {
+        return Some(peer);
     }
-    req.peer_addr().map(|a| a.ip())
+    // A header repeated on several lines is one list, in order.
+    let header = |name| {
+        let values: Vec<&str> = req.headers().get_all(name).filter_map(|v| v.to_str().ok()).collect();
+        (!values.is_empty()).then(|| values.join(","))
+    };
+    let (xff, fwd) = (header("x-forwarded-for"), header("forwarded"));
+    let hops = crate::domain::net::forwarded_hops(xff.as_deref(), fwd.as_deref());
+    Some(crate::domain::net::client_address(peer, &hops, &state.proxy_trust))
 }
 
 /// Applies the per-address limit.

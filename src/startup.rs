@@ -21,6 +21,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Derives survey-link tokens; see `domain::token`.
     pub secret: Vec<u8>,
+    /// Whose forwarding headers tell the client's address (from the settings).
+    pub proxy_trust: crate::domain::net::ProxyTrust,
     /// Base of every link printed (no trailing slash).
     pub public_url: String,
     pub limits: Limiters,
@@ -154,6 +156,7 @@ impl Application {
             export_wake: Arc::new(tokio::sync::Notify::new()),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
             secret,
+            proxy_trust: settings.proxy_trust().map_err(anyhow::Error::msg)?,
             settings,
         });
         let data = state.clone();

@@ -131,7 +131,10 @@ fn form_fields(body: &[u8]) -> Result<HashMap<String, String>, Message> {
 
 /// No staff form has a free-text field that needs line breaks: any control character is refused.
 fn refuse_control_chars(pairs: &[(String, String)]) -> Result<(), Message> {
-    match pairs.iter().any(|(k, v)| crate::domain::control_char(k, false).or(crate::domain::control_char(v, false)).is_some()) {
+    match pairs
+        .iter()
+        .any(|(k, v)| crate::domain::control_char(k, false).or(crate::domain::control_char(v, false)).is_some())
+    {
         true => Err(Message::ControlChar),
         false => Ok(()),
     }

@@ -137,13 +137,20 @@ pub struct ValidAnswers {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnswerError {
     Required,
-    NotOnScale { min: i64, max: i64 },
+    NotOnScale {
+        min: i64,
+        max: i64,
+    },
     NotApplicableNotAllowed,
     UnknownItem,
     NotForChannel,
     UnknownOption,
-    TooManyChoices { max: usize },
-    TooLong { max: usize },
+    TooManyChoices {
+        max: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     WrongType,
     /// A NUL or other control character (line breaks are fine in a comment).
     ControlCharacter,

@@ -65,6 +65,9 @@ async fn a_nul_in_a_login_path_or_query_is_a_4xx_naming_it() {
         let res = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 400, "{path}");
         let reply: Value = res.json().await.unwrap();
-        assert!(reply["message"].as_str().is_some_and(|m| m.contains(named) && m.contains("control")), "{path}: {reply}");
+        assert!(
+            reply["message"].as_str().is_some_and(|m| m.contains(named) && m.contains("control")),
+            "{path}: {reply}"
+        );
     }
 }
