@@ -140,6 +140,23 @@ fn refuse_control_chars(pairs: &[(String, String)]) -> Result<(), Message> {
     }
 }
 
+/// The login throttle ([`crate::ratelimit::Limiters::check_login`]): waits when told to slow.
+async fn throttle_login(state: &AppState, username: &str, ip: Option<std::net::IpAddr>) -> Result<(), RetryAfter> {
+    use crate::ratelimit::LoginVerdict;
+    match state.limits.check_login(username, ip) {
+        LoginVerdict::Allow => Ok(()),
+        LoginVerdict::Slow(wait) => {
+            tracing::info!(username = %username, "login slowed: the account is under attack");
+            tokio::time::sleep(wait).await;
+            Ok(())
+        }
+        LoginVerdict::Refuse(r) => {
+            tracing::warn!(username = %username, "login throttled");
+            Err(r)
+        }
+    }
+}
+
 fn login_page(locale: Locale, csrf: String, username: String, error: bool) -> LoginPage {
     let ui = StaffText::for_locale(locale);
     LoginPage {
@@ -184,13 +201,13 @@ async fn login(
     }
     let username = store::users::normalize(form.get("username").map(String::as_str).unwrap_or_default());
     let password = form.remove("password").unwrap_or_default();
-    if let Some(ip) = super::client_ip(&req, &state) {
+    let ip = super::client_ip(&req, &state);
+    if let Some(ip) = ip {
         if let Err(r) = state.limits.check_login_ip(ip) {
             return message(locale, StatusCode::TOO_MANY_REQUESTS, Message::TooMany, Some(r));
         }
     }
-    if let Err(r) = state.limits.check_login_account(&username) {
-        tracing::warn!(username = %username, "login throttled");
+    if let Err(r) = throttle_login(&state, &username, ip).await {
         return message(locale, StatusCode::TOO_MANY_REQUESTS, Message::TooMany, Some(r));
     }
     let lookup = username.clone();
@@ -214,6 +231,9 @@ async fn login(
         Ok(c) => c,
         Err(e) => return failure(e, locale),
     };
+    if let Some(ip) = ip {
+        state.limits.remember_login(&user.username, ip);
+    }
     tracing::info!(username = %user.username, role = user.role.code(), "login");
     see_other(format!("/staff?lang={}", locale.code()))
         .cookie(cookie)
@@ -319,6 +339,7 @@ async fn password_form(user: CurrentUser, query: web::Query<PageQuery>) -> HttpR
 }
 
 async fn change_password(
+    req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
@@ -331,7 +352,7 @@ async fn change_password(
         Err(which) => return refusal(which, locale),
     };
     // Guessing the current password through a stolen session is throttled like login.
-    if let Err(r) = state.limits.check_login_account(&user.user.username) {
+    if let Err(r) = throttle_login(&state, &user.user.username, super::client_ip(&req, &state)).await {
         return message(locale, StatusCode::TOO_MANY_REQUESTS, Message::TooMany, Some(r));
     }
     let current = form.remove("current").unwrap_or_default();

@@ -49,3 +49,37 @@ async fn without_trusted_proxies_forwarding_headers_are_ignored() {
     }
     assert_eq!(statuses[2], 429, "the socket address counts: {statuses:?}");
 }
+
+/// Five wrong passwords a minute from an attacker's address do not keep the user out at
+/// their own address (the limit is per account and address).
+#[tokio::test]
+async fn an_attacker_elsewhere_cannot_lock_a_user_out() {
+    let app = spawn_app_with(|s| {
+        s.trusted_proxies = vec!["127.0.0.1".into()];
+        s.rate_limits.login_per_account = 5;
+    })
+    .await;
+    crate::helpers::add_user(&app, "lan.nguyen", sipas::auth::Role::CityViewer, None);
+    let attempt = |password: &'static str, from: &'static str| {
+        let app = &app;
+        async move {
+            let c = staff_client();
+            let page = c.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+            let csrf = csrf_of(&page);
+            c.post(app.url("/login"))
+                .header("X-Forwarded-For", from)
+                .form(&[("csrf", csrf.as_str()), ("username", "lan.nguyen"), ("password", password)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let mut attacker = Vec::new();
+    for _ in 0..7 {
+        attacker.push(attempt("sai mật khẩu", "198.51.100.66").await);
+    }
+    assert_eq!(&attacker[5..], [429, 429], "the attacker's address is held: {attacker:?}");
+    assert_eq!(attempt(crate::helpers::STAFF_PASSWORD, "203.0.113.5").await, 303, "the user signs in from home");
+}
