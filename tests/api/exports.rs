@@ -276,7 +276,15 @@ async fn long_zip_bundle_holds_every_answer_and_the_codebooks() {
             continue;
         }
         let value = stored[&row[col("response_id")]][item];
+        assert!(row[col("text")].is_empty() && row[col("percent")].is_empty(), "{item}");
+        if item.contains('.') {
+            // A chosen option: only `chosen`, so the satisfaction scale's labels never apply.
+            assert_eq!((row[col("chosen")].as_str(), row[col("value")].as_str()), ("1", ""), "{item}");
+            assert_eq!(value, Some(1));
+            continue;
+        }
         assert_eq!(row[col("value")], value.map_or("-1".into(), |v| v.to_string()), "{item}");
+        assert!(row[col("chosen")].is_empty(), "{item}");
         if item.starts_with('A') {
             assert_eq!(row[col("criterion_id")], "A");
         }
