@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 
 use super::microdata::{CHOSEN, NOT_ANSWERED, NOT_APPLICABLE, NOT_CHOSEN};
-use super::request::{Dataset, ExportRequest};
+use super::request::{Dataset, ExportRequest, Format};
 use super::table::{Codebook, Variable, Weight};
 use crate::domain::{AgencyTree, Locale};
 use crate::indices::Period;
@@ -103,6 +103,20 @@ fn notes(req: &ExportRequest, small_n: u64) -> Vec<(String, String)> {
                 ));
             }
         }
+    }
+    if matches!(req.format, Format::Csv | Format::Zip) {
+        notes.push((
+            "Trong các tệp CSV, ô văn bản bắt đầu bằng =, +, -, @, ký tự tab hoặc CR được thêm dấu nháy đơn (') ở \
+             đầu để bảng tính không chạy nội dung như công thức; bỏ dấu nháy này để có văn bản gốc. Số (kể cả mã \
+             thiếu âm như -1, -2) giữ nguyên. Mỗi lần xuống dòng trong văn bản được ghi là ↵, vì SPSS và PSPP \
+             không đọc được ô CSV nhiều dòng; tệp XLSX giữ nguyên xuống dòng."
+                .to_owned(),
+            "In the CSV files, a text cell that begins with =, +, -, @, a tab or a carriage return gets a single \
+             quote (') in front, so that spreadsheets do not run it as a formula; remove that quote for the original \
+             text. Numbers (negative missing codes like -1 and -2 too) are unchanged. Each line break in a text is \
+             written as ↵, since SPSS and PSPP cannot read a CSV cell that spans lines; the XLSX keeps the breaks."
+                .to_owned(),
+        ));
     }
     notes
 }
