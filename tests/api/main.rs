@@ -26,6 +26,7 @@ mod mail;
 mod migrations;
 mod qr;
 mod smtp_sink;
+mod spss;
 mod staff;
 mod submit;
 mod survey_api;
