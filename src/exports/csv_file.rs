@@ -1,6 +1,7 @@
 //! CSV files: a streaming table writer (UTF-8, optional byte-order mark, RFC 4180) and the
 //! codebook as one rectangular CSV table.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
@@ -17,6 +18,42 @@ pub const BOM: &[u8] = "\u{FEFF}".as_bytes();
 /// The csv writer keeps its own buffer, so no `BufWriter` goes under it; a large one turns a
 /// million rows into a few hundred big writes instead of tens of thousands of small ones.
 const BUFFER_BYTES: usize = 1 << 20;
+
+/// First characters that make a spreadsheet take a cell for a formula (`=`, `+`, `-`, `@`) or
+/// that can hide one behind blank space (tab, carriage return).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// What a line break in a text cell is written as: GNU PSPP's `GET DATA` (like IBM SPSS's text
+/// import) cannot read a quoted CSV field that spans lines, and one citizen's two-line comment
+/// would shift every later column of the file. One mark per break (CRLF is one), so the
+/// original is a replace away; the XLSX keeps the breaks.
+pub const LINE_BREAK_MARK: char = '↵';
+
+/// A text cell made safe to open in a spreadsheet (OWASP's rule against CSV injection): text
+/// starting with one of [`FORMULA_STARTS`] gets a single quote in front, which spreadsheets
+/// show as text and never evaluate. A plain number is left alone, so that `-1` and `-2` stay
+/// the missing codes they are; numbers cannot run anything. Line breaks then become
+/// [`LINE_BREAK_MARK`].
+pub(crate) fn neutralised(text: &str) -> Cow<'_, str> {
+    let quoted = if text.starts_with(FORMULA_STARTS) && !is_plain_number(text) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    };
+    if !quoted.contains(['\r', '\n']) {
+        return quoted;
+    }
+    let mark = LINE_BREAK_MARK.to_string();
+    Cow::Owned(quoted.replace("\r\n", &mark).replace(['\r', '\n'], &mark))
+}
+
+/// `-12`, `3.5`, `-0.25`: an optional minus, digits, and optionally a point and digits.
+fn is_plain_number(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole) && all_digits(fraction)
+}
 
 /// A CSV file being written row by row; nothing but the current buffer is held in memory.
 pub struct CsvTable<W: Write = File> {
@@ -44,11 +81,12 @@ impl<W: Write> CsvTable<W> {
         Ok(CsvTable { writer, scratch: Vec::with_capacity(64) })
     }
 
-    /// Appends one row; it must have as many cells as the header has names.
+    /// Appends one row; it must have as many cells as the header has names. Text cells are
+    /// [`neutralised`]; numbers and dates are written as they are.
     pub fn write_row(&mut self, row: &[Cell]) -> Result<(), FormatError> {
         for cell in row {
             match cell {
-                Cell::Text(text) => self.writer.write_field(text.as_bytes())?,
+                Cell::Text(text) => self.writer.write_field(neutralised(text).as_bytes())?,
                 other => {
                     render_cell(other, &mut self.scratch);
                     self.writer.write_field(&self.scratch)?;
@@ -59,9 +97,10 @@ impl<W: Write> CsvTable<W> {
         Ok(())
     }
 
-    /// Appends a row of plain strings (headers and codebook rows).
+    /// Appends a row of plain strings (codebook rows), each [`neutralised`]; the codes in them
+    /// that are numbers (`-1`) stay numbers.
     fn write_texts(&mut self, fields: &[&str]) -> Result<(), FormatError> {
-        self.writer.write_record(fields)?;
+        self.writer.write_record(fields.iter().map(|f| neutralised(f).into_owned()))?;
         Ok(())
     }
 
@@ -191,7 +230,7 @@ mod tests {
         let text = String::from_utf8(bytes).unwrap();
         let expected = "response_id,submitted_on,channel,q1,score,comment\r\n\
             1,2025-01-15,in_person,5,86.5,Nguyễn Thị Ánh — Đống Đa\r\n\
-            2,2025-03-31,online,-1,0.1,\"a, b \"\"c\"\"\r\nd\"\r\n\
+            2,2025-03-31,online,-1,0.1,\"a, b \"\"c\"\"↵d\"\r\n\
             3,,none,,100,Rất không hài lòng\r\n";
         assert_eq!(text, expected);
     }
@@ -203,7 +242,7 @@ mod tests {
         assert_eq!(rows.len(), 4);
         assert_eq!(rows[0], fixtures::codebook().header());
         assert_eq!(rows[1], ["1", "2025-01-15", "in_person", "5", "86.5", "Nguyễn Thị Ánh — Đống Đa"]);
-        assert_eq!(rows[2], ["2", "2025-03-31", "online", "-1", "0.1", "a, b \"c\"\r\nd"]);
+        assert_eq!(rows[2], ["2", "2025-03-31", "online", "-1", "0.1", "a, b \"c\"↵d"]);
         assert_eq!(rows[3], ["3", "", "none", "", "100", "Rất không hài lòng"]);
     }
 
@@ -229,6 +268,47 @@ mod tests {
         for x in [0.1 + 0.2, 123.456, 1e-300, 9007199254740993.0] {
             assert_eq!(render(Cell::Num(x)).parse::<f64>().unwrap(), x);
         }
+    }
+
+    #[test]
+    fn formula_text_is_neutralised_and_numbers_stay_numbers() {
+        let mut table = CsvTable::from_writer(Vec::new(), false, &["a", "b", "c", "d"]).unwrap();
+        let text = |s: &str| Cell::Text(s.into());
+        let rows = [
+            [text("=HYPERLINK(\"http://x\",\"y\")"), text("+1+2"), text("-1+A1"), text("@SUM(A1)")],
+            [text("\tx"), text("\r=1"), text("-1"), Cell::Int(-2)],
+            [text("-0.5"), Cell::Num(-1.5), text("a=b"), text("Rất hài lòng - tốt")],
+        ];
+        for row in &rows {
+            table.write_row(row).unwrap();
+        }
+        let bytes = table.writer.into_inner().map_err(|e| e.to_string()).unwrap();
+        let read = read_back(&bytes);
+        assert_eq!(read[1], ["'=HYPERLINK(\"http://x\",\"y\")", "'+1+2", "'-1+A1", "'@SUM(A1)"]);
+        assert_eq!(read[2], ["'\tx", "'↵=1", "-1", "-2"]);
+        assert_eq!(read[3], ["-0.5", "-1.5", "a=b", "Rất hài lòng - tốt"]);
+
+        assert_eq!(neutralised("-12"), "-12");
+        assert_eq!(neutralised("một\r\nhai\nba\r\rbốn"), "một↵hai↵ba↵↵bốn");
+        assert_eq!(neutralised("-"), "'-");
+        assert_eq!(neutralised("-1."), "'-1.");
+        assert_eq!(neutralised("-1e3"), "'-1e3");
+        assert_eq!(neutralised("--1"), "'--1");
+        assert!(matches!(neutralised("Hà Nội"), Cow::Borrowed("Hà Nội")));
+    }
+
+    #[test]
+    fn codebook_csv_neutralises_labels_but_not_codes() {
+        let mut codebook = fixtures::codebook();
+        codebook.variables[3].label_vi = "=cmd|' /C calc'!A0".into();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("codebook.csv");
+        codebook_csv(&path, false, &codebook).unwrap();
+        let rows = read_back(&std::fs::read(&path).unwrap());
+        let q1 = rows.iter().find(|r| r[0] == "variable" && r[1] == "q1").unwrap();
+        assert_eq!(q1[3], "'=cmd|' /C calc'!A0");
+        let minus_one = rows.iter().find(|r| r[0] == "value" && r[1] == "q1" && r[6] == "1").unwrap();
+        assert_eq!(minus_one[2..4], ["-1", "Không áp dụng"]);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use chrono::NaiveDateTime;
 
-use super::microdata::{NOT_ANSWERED, NOT_APPLICABLE};
-use super::request::{Dataset, ExportRequest};
+use super::microdata::{CHOSEN, NOT_ANSWERED, NOT_APPLICABLE, NOT_CHOSEN};
+use super::request::{Dataset, ExportRequest, Format};
 use super::table::{Codebook, Variable, Weight};
 use crate::domain::{AgencyTree, Locale};
 use crate::indices::Period;
@@ -54,24 +54,44 @@ fn notes(req: &ExportRequest, small_n: u64) -> Vec<(String, String)> {
         format!("Columns are those of survey {} version {} only; other versions have their own items and are exported separately.", req.survey, req.version),
     ));
     match req.dataset {
-        Dataset::ResponsesWide => notes.push((
-            format!(
-                "Mã thiếu: {NOT_APPLICABLE} = không có ý kiến / không áp dụng; {NOT_ANSWERED} = không trả lời \
-                 (câu không hỏi với kênh này hoặc bỏ qua). Hãy loại các mã này trước khi tính trung bình."
-            ),
-            format!(
-                "Missing codes: {NOT_APPLICABLE} = no opinion / not applicable; {NOT_ANSWERED} = not answered \
-                 (not asked for the channel, or left out). Exclude them before computing means."
-            ),
-        )),
+        Dataset::ResponsesWide => {
+            notes.push((
+                format!(
+                    "Mã thiếu: {NOT_APPLICABLE} = không có ý kiến / không áp dụng; {NOT_ANSWERED} = không trả lời \
+                     (câu không hỏi với kênh này hoặc bỏ qua). Hãy loại các mã này trước khi tính trung bình."
+                ),
+                format!(
+                    "Missing codes: {NOT_APPLICABLE} = no opinion / not applicable; {NOT_ANSWERED} = not answered \
+                     (not asked for the channel, or left out). Exclude them before computing means."
+                ),
+            ));
+            notes.push((
+                format!(
+                    "Câu chọn nhiều: mỗi phương án một cột, {CHOSEN} = có chọn, {NOT_CHOSEN} = không chọn (người trả \
+                     lời có trả lời câu này), {NOT_ANSWERED} = không trả lời câu này (không chọn phương án nào; mã \
+                     thiếu). Tỷ lệ chọn một phương án tính trên số người có trả lời câu hỏi."
+                ),
+                format!(
+                    "Multiple choice: one column per option, {CHOSEN} = chosen, {NOT_CHOSEN} = not chosen (the \
+                     question was answered), {NOT_ANSWERED} = question not answered (no option chosen; a missing \
+                     code). The share choosing an option is out of those who answered the question."
+                ),
+            ));
+        }
         Dataset::ResponsesLong => notes.push((
             format!(
-                "Mỗi câu trả lời được lưu là một dòng; câu không trả lời thì không có dòng. {NOT_APPLICABLE} = không \
-                 có ý kiến / không áp dụng. Góp ý nằm ở dòng item_id = comment, cột text."
+                "Mỗi câu trả lời được lưu là một dòng; câu không trả lời thì không có dòng. Mỗi dòng điền đúng một \
+                 cột: value = thang hài lòng 1–5 ({NOT_APPLICABLE} = không có ý kiến / không áp dụng), percent = câu \
+                 hỏi tỷ lệ 0–100, chosen = {CHOSEN} với phương án được chọn của câu chọn nhiều (phương án không \
+                 chọn không có dòng; người trả lời một câu chọn nhiều là người có ít nhất một dòng của câu đó), \
+                 text = góp ý ở dòng item_id = comment."
             ),
             format!(
-                "One row per stored answer; an unanswered item has no row. {NOT_APPLICABLE} = no opinion / not \
-                 applicable. The comment is on the row with item_id = comment, in the text column."
+                "One row per stored answer; an unanswered item has no row. Each row fills exactly one column: \
+                 value = the 1–5 satisfaction scale ({NOT_APPLICABLE} = no opinion / not applicable), percent = a \
+                 0–100 percent question, chosen = {CHOSEN} for a chosen option of a multiple-choice question \
+                 (options not chosen have no row; those who answered such a question are those with at least one \
+                 row of it), text = the comment on the row with item_id = comment."
             ),
         )),
         Dataset::IndexTable | Dataset::IndexTrend => {
@@ -83,6 +103,20 @@ fn notes(req: &ExportRequest, small_n: u64) -> Vec<(String, String)> {
                 ));
             }
         }
+    }
+    if matches!(req.format, Format::Csv | Format::Zip) {
+        notes.push((
+            "Trong các tệp CSV, ô văn bản bắt đầu bằng =, +, -, @, ký tự tab hoặc CR được thêm dấu nháy đơn (') ở \
+             đầu để bảng tính không chạy nội dung như công thức; bỏ dấu nháy này để có văn bản gốc. Số (kể cả mã \
+             thiếu âm như -1, -2) giữ nguyên. Mỗi lần xuống dòng trong văn bản được ghi là ↵, vì SPSS và PSPP \
+             không đọc được ô CSV nhiều dòng; tệp XLSX giữ nguyên xuống dòng."
+                .to_owned(),
+            "In the CSV files, a text cell that begins with =, +, -, @, a tab or a carriage return gets a single \
+             quote (') in front, so that spreadsheets do not run it as a formula; remove that quote for the original \
+             text. Numbers (negative missing codes like -1 and -2 too) are unchanged. Each line break in a text is \
+             written as ↵, since SPSS and PSPP cannot read a CSV cell that spans lines; the XLSX keeps the breaks."
+                .to_owned(),
+        ));
     }
     notes
 }

@@ -3,7 +3,7 @@
 //! flags; values of small cells can be suppressed.
 
 use super::request::{Dataset, ExportRequest, TrendStep};
-use super::table::{Cell, ValueLabel, VarType, Variable};
+use super::table::{Cell, Measure, ValueLabel, VarType, Variable};
 use crate::db::DbConn;
 use crate::domain::{AgencyTree, Visibility};
 use crate::indices::rate_interval;
@@ -19,6 +19,8 @@ fn var(name: &str, vi: &str, en: &str, var_type: VarType, width: usize) -> Varia
         width,
         value_labels: Vec::new(),
         missing: Vec::new(),
+        measure: var_type.default_measure(),
+        range: None,
     }
 }
 
@@ -29,6 +31,8 @@ fn label(code: &str, vi: &str, en: &str) -> ValueLabel {
 fn flag(name: &str, vi: &str, en: &str) -> Variable {
     Variable {
         value_labels: vec![label("1", "Có", "Yes"), label("0", "Không", "No")],
+        measure: Measure::Nominal,
+        range: Some((0, 1)),
         ..var(name, vi, en, VarType::Integer, 0)
     }
 }
@@ -49,13 +53,16 @@ pub fn variables() -> Vec<Variable> {
         ),
         var("agency_name_vi", "Tên cơ quan (tiếng Việt)", "Agency name (Vietnamese)", VarType::Text, 400),
         var("agency_name_en", "Tên cơ quan (tiếng Anh)", "Agency name (English)", VarType::Text, 400),
-        var(
-            "agency_depth",
-            "Cấp so với cơ quan được chọn (0 = chính cơ quan đó)",
-            "Depth below the selected agency (0 = that agency)",
-            VarType::Integer,
-            0,
-        ),
+        Variable {
+            measure: Measure::Ordinal,
+            ..var(
+                "agency_depth",
+                "Cấp so với cơ quan được chọn (0 = chính cơ quan đó)",
+                "Depth below the selected agency (0 = that agency)",
+                VarType::Integer,
+                0,
+            )
+        },
         Variable {
             value_labels: vec![
                 label("overall", "Chỉ số chung", "Overall index"),

@@ -86,7 +86,7 @@ pub(crate) mod fixtures {
 
     use chrono::NaiveDate;
 
-    use crate::exports::table::{Cell, Codebook, ValueLabel, VarType, Variable, Weight};
+    use crate::exports::table::{Cell, Codebook, Measure, ValueLabel, VarType, Variable, Weight};
 
     fn label(code: &str, vi: &str, en: &str) -> ValueLabel {
         ValueLabel { code: code.into(), label_vi: vi.into(), label_en: en.into() }
@@ -142,6 +142,8 @@ pub(crate) mod fixtures {
                     width: 0,
                     value_labels: vec![],
                     missing: vec![],
+                    measure: Measure::Nominal,
+                    range: None,
                 },
                 Variable {
                     name: "submitted_on".into(),
@@ -151,6 +153,8 @@ pub(crate) mod fixtures {
                     width: 0,
                     value_labels: vec![],
                     missing: vec![],
+                    measure: Measure::Scale,
+                    range: None,
                 },
                 Variable {
                     name: "channel".into(),
@@ -163,6 +167,8 @@ pub(crate) mod fixtures {
                         label("online", "Trực tuyến", "Online"),
                     ],
                     missing: vec![label("none", "Không rõ", "Unknown")],
+                    measure: Measure::Nominal,
+                    range: None,
                 },
                 Variable {
                     name: "q1".into(),
@@ -175,6 +181,8 @@ pub(crate) mod fixtures {
                         label("-1", "Không áp dụng", "Not applicable"),
                         label("-2", "Không trả lời", "Not answered"),
                     ],
+                    measure: Measure::Ordinal,
+                    range: Some((1, 5)),
                 },
                 Variable {
                     name: "score".into(),
@@ -184,6 +192,8 @@ pub(crate) mod fixtures {
                     width: 0,
                     value_labels: vec![],
                     missing: vec![],
+                    measure: Measure::Scale,
+                    range: None,
                 },
                 Variable {
                     name: "comment".into(),
@@ -193,6 +203,8 @@ pub(crate) mod fixtures {
                     width: 120,
                     value_labels: vec![],
                     missing: vec![],
+                    measure: Measure::Nominal,
+                    range: None,
                 },
             ],
         }

@@ -25,6 +25,15 @@ pub enum VarType {
 }
 
 impl VarType {
+    /// The usual level of measurement of a column of this type, before anything more is known:
+    /// text is nominal (SPSS allows no scale strings), numbers and dates are scale.
+    pub fn default_measure(self) -> Measure {
+        match self {
+            VarType::Text => Measure::Nominal,
+            VarType::Integer | VarType::Decimal | VarType::Date => Measure::Scale,
+        }
+    }
+
     /// The word written in the codebook.
     pub fn code(self) -> &'static str {
         match self {
@@ -32,6 +41,26 @@ impl VarType {
             VarType::Decimal => "decimal",
             VarType::Text => "text",
             VarType::Date => "date",
+        }
+    }
+}
+
+/// How a column is measured (SPSS's `VARIABLE LEVEL`): categories without order, ordered
+/// categories such as the 1–5 satisfaction scale, or quantities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Nominal,
+    Ordinal,
+    Scale,
+}
+
+impl Measure {
+    /// The keyword of SPSS's `VARIABLE LEVEL`.
+    pub fn spss_keyword(self) -> &'static str {
+        match self {
+            Measure::Nominal => "NOMINAL",
+            Measure::Ordinal => "ORDINAL",
+            Measure::Scale => "SCALE",
         }
     }
 }
@@ -60,6 +89,11 @@ pub struct Variable {
     pub value_labels: Vec<ValueLabel>,
     /// Codes that mean a missing value ("not applicable", "not answered").
     pub missing: Vec<ValueLabel>,
+    pub measure: Measure,
+    /// The lowest and highest valid value of an integer column, when the survey fixes them
+    /// (1–5, 0–100); the SPSS display format is made just wide enough for them and the
+    /// missing codes.
+    pub range: Option<(i64, i64)>,
 }
 
 /// A weight of the index method: a domain in the overall index, or a criterion in its domain.

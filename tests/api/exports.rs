@@ -14,7 +14,7 @@ use sipas::store::api_keys::Scope;
 
 use crate::helpers::{csrf_of, full_answers, spawn_app, spawn_app_with, staff_user, TestApp};
 
-fn read_key(app: &TestApp, agency: Option<&str>) -> String {
+pub(crate) fn read_key(app: &TestApp, agency: Option<&str>) -> String {
     sipas::store::api_keys::create(&mut app.db.get().unwrap(), "reader", Scope::Read, agency).unwrap().1
 }
 
@@ -47,7 +47,7 @@ async fn finished(app: &TestApp, key: &str, id: &str) -> Value {
 }
 
 /// Starts an export that must succeed and returns its final state.
-async fn export(app: &TestApp, key: &str, body: Value) -> Value {
+pub(crate) async fn export(app: &TestApp, key: &str, body: Value) -> Value {
     let (status, job) = start(app, key, body.clone()).await;
     assert_eq!(status, 202, "{body} → {job}");
     let done = finished(app, key, job["id"].as_str().unwrap()).await;
@@ -56,7 +56,7 @@ async fn export(app: &TestApp, key: &str, body: Value) -> Value {
 }
 
 /// Downloads a file and checks its hash against the one the job reports.
-async fn download(app: &TestApp, key: &str, file: &Value) -> Vec<u8> {
+pub(crate) async fn download(app: &TestApp, key: &str, file: &Value) -> Vec<u8> {
     let res = app.client.get(app.url(file["url"].as_str().unwrap())).bearer_auth(key).send().await.unwrap();
     assert_eq!(res.status(), 200, "{file}");
     assert!(res.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
@@ -67,7 +67,7 @@ async fn download(app: &TestApp, key: &str, file: &Value) -> Vec<u8> {
     bytes
 }
 
-fn file<'a>(job: &'a Value, suffix: &str) -> &'a Value {
+pub(crate) fn file<'a>(job: &'a Value, suffix: &str) -> &'a Value {
     job["files"]
         .as_array()
         .unwrap()
@@ -76,7 +76,7 @@ fn file<'a>(job: &'a Value, suffix: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no file *{suffix} in {job}"))
 }
 
-fn csv_rows(bytes: &[u8], bom: bool) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn csv_rows(bytes: &[u8], bom: bool) -> (Vec<String>, Vec<Vec<String>>) {
     let body = if bom {
         assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "a byte-order mark first");
         &bytes[3..]
@@ -88,6 +88,12 @@ fn csv_rows(bytes: &[u8], bom: bool) -> (Vec<String>, Vec<Vec<String>>) {
     let header = r.headers().unwrap().iter().map(str::to_owned).collect();
     let rows = r.records().map(|x| x.unwrap().iter().map(str::to_owned).collect()).collect();
     (header, rows)
+}
+
+/// A text as the CSV files hold it: each line break written as `↵` (SPSS reads no multi-line
+/// cells); the XLSX keeps the breaks.
+pub(crate) fn csv_text(text: &str) -> String {
+    text.replace("\r\n", "↵").replace(['\r', '\n'], "↵")
 }
 
 /// The comment the tests leave: Vietnamese text with a phone number to mask.
@@ -122,7 +128,7 @@ async fn respond(app: &TestApp, agency: &str, n: usize) -> Vec<String> {
 }
 
 /// The stored answers per response id, straight from the database.
-fn stored(app: &TestApp) -> HashMap<String, BTreeMap<String, Option<i32>>> {
+pub(crate) fn stored(app: &TestApp) -> HashMap<String, BTreeMap<String, Option<i32>>> {
     use diesel::prelude::*;
     use sipas::db::schema::answers;
     let rows: Vec<(String, String, Option<i32>)> = answers::table
@@ -176,10 +182,11 @@ async fn wide_csv_round_trips_with_its_codebook_and_spss_syntax() {
         assert_eq!(row[col("agency_name_vi")], "Bệnh viện Đa khoa <Thử> & Nghiệm");
         assert_eq!((row[col("field")].as_str(), row[col("channel")].as_str()), ("land", "in_person"));
         assert_eq!(row[col("gender")], "female");
-        // Masked, and otherwise byte for byte (quotes, commas, a line break, diacritics).
+        // Masked, and otherwise byte for byte (quotes, commas, diacritics), the line break marked.
         let expected_comment = sipas::domain::mask_personal_data(COMMENT);
         assert_ne!(expected_comment, COMMENT);
-        assert_eq!(row[col("comment")], expected_comment);
+        assert_eq!(row[col("comment")], csv_text(&expected_comment));
+        assert!(row[col("comment")].contains("\"ngoặc kép\"↵và xuống dòng"));
         assert!(chrono::NaiveDate::parse_from_str(&row[col("submitted_on")], "%Y-%m-%d").is_ok());
     }
     let text = String::from_utf8(data.clone()).unwrap();
@@ -272,11 +279,19 @@ async fn long_zip_bundle_holds_every_answer_and_the_codebooks() {
     for row in &rows {
         let item = &row[col("item_id")];
         if item == "comment" {
-            assert_eq!(row[col("text")], sipas::domain::mask_personal_data(COMMENT));
+            assert_eq!(row[col("text")], csv_text(&sipas::domain::mask_personal_data(COMMENT)));
             continue;
         }
         let value = stored[&row[col("response_id")]][item];
+        assert!(row[col("text")].is_empty() && row[col("percent")].is_empty(), "{item}");
+        if item.contains('.') {
+            // A chosen option: only `chosen`, so the satisfaction scale's labels never apply.
+            assert_eq!((row[col("chosen")].as_str(), row[col("value")].as_str()), ("1", ""), "{item}");
+            assert_eq!(value, Some(1));
+            continue;
+        }
         assert_eq!(row[col("value")], value.map_or("-1".into(), |v| v.to_string()), "{item}");
+        assert!(row[col("chosen")].is_empty(), "{item}");
         if item.starts_with('A') {
             assert_eq!(row[col("criterion_id")], "A");
         }
@@ -770,7 +785,9 @@ async fn python_reads_the_csv_and_the_xlsx_back() {
                 assert_eq!(got, Some(i64::from(value.unwrap_or(-1))), "{source} {item}");
             }
             assert_eq!(row["agency_name_vi"], "Bệnh viện Đa khoa <Thử> & Nghiệm", "{source}");
-            assert_eq!(row["comment"].as_str().unwrap(), sipas::domain::mask_personal_data(COMMENT), "{source}");
+            let comment = sipas::domain::mask_personal_data(COMMENT);
+            let expected = if source == "csv" { csv_text(&comment) } else { comment };
+            assert_eq!(row["comment"].as_str().unwrap(), expected, "{source}");
         }
     }
 }

@@ -29,6 +29,7 @@ mod migrations;
 mod privacy;
 mod qr;
 mod smtp_sink;
+mod spss;
 mod staff;
 mod submit;
 mod survey_api;
