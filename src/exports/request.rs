@@ -140,12 +140,22 @@ impl ExportRequest {
         s
     }
 
-    /// The start of every file name: `sipas-dossier-v1_2026-Q1_responses_wide`.
+    /// The start of every file name: `sipas-dossier-v1_2026-Q1_responses_wide`. Only ASCII
+    /// letters, digits, `-` and `_` make it in, whatever the agency code holds (`/` is allowed
+    /// there, and would otherwise make a folder of the name).
     pub fn file_stem(&self) -> String {
-        let period: String =
-            self.period.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
-        let agency = self.agency.as_deref().map(|a| format!("_{}", a.replace('.', "-"))).unwrap_or_default();
-        format!("{}-v{}_{}{}_{}", self.survey, self.version, period, agency, self.dataset.code())
+        let safe = |s: &str, other: char| -> String {
+            s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { other }).collect()
+        };
+        let agency = self.agency.as_deref().map(|a| format!("_{}", safe(a, '-'))).unwrap_or_default();
+        format!(
+            "{}-v{}_{}{}_{}",
+            safe(&self.survey, '-'),
+            self.version,
+            safe(&self.period, '_'),
+            agency,
+            self.dataset.code()
+        )
     }
 }
 
@@ -382,6 +392,8 @@ mod tests {
         );
         assert_eq!(r.period().unwrap().from(), NaiveDate::from_ymd_opt(2026, 1, 10).unwrap());
         assert_eq!(r.file_stem(), "sipas-dossier-v1_2026-01-10__2026-02-20_000-00-05-H26_index_trend");
+        let odd = ExportRequest { agency: Some("UB/P.01 Hà".into()), ..r.clone() };
+        assert_eq!(odd.file_stem(), "sipas-dossier-v1_2026-01-10__2026-02-20_UB-P-01-H-_index_trend");
     }
 
     #[test]

@@ -215,8 +215,29 @@ pub enum AccessError {
     NotYours,
     #[error("this export has already ended")]
     Ended,
+    /// The owner's role or agency changed since: the right is checked at every download.
+    #[error("{0}")]
+    NoLongerAllowed(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// [`own_job`] for a download: `who` must also still have the right to the job's dataset and
+/// scope under their *current* role and agency, not only the one they had when exporting.
+pub fn downloadable_job(conn: &mut DbConn, who: &Requester, id: &str) -> Result<(Job, Vec<JobFile>), AccessError> {
+    let (job, files) = own_job(conn, who, id)?;
+    let refuse = |m: &str| AccessError::NoLongerAllowed(m.to_owned());
+    let dataset = request::Dataset::parse(&job.dataset).ok_or_else(|| refuse("this export's dataset is unknown"))?;
+    if !who.may_export(dataset) {
+        return Err(refuse("your current role may no longer download this export"));
+    }
+    let req: request::ExportRequest =
+        serde_json::from_str(&job.request).map_err(|_| refuse("this export's request cannot be read"))?;
+    let tree = AgencyTree::new(store::agencies::all(conn)?);
+    if reports::selected_agencies(&tree, &who.visibility, req.agency.as_deref(), req.lineage).is_err() {
+        return Err(refuse("this export covers agencies your current role may no longer see"));
+    }
+    Ok((job, files))
 }
 
 /// The job `id` if `who` owns it, with its files.

@@ -58,6 +58,7 @@ impl From<AccessError> for ApiError {
             AccessError::NotFound => ApiError::NotFound(e.to_string()),
             AccessError::NotYours => ApiError::Forbidden(e.to_string()),
             AccessError::Ended => ApiError::Conflict(e.to_string()),
+            AccessError::NoLongerAllowed(m) => ApiError::Forbidden(m),
             AccessError::Store(e) => e.into(),
         }
     }
@@ -117,7 +118,7 @@ async fn download(
     let who = requester(&req, &state).await?;
     let (id, name) = path.into_inner();
     let lookup = id.clone();
-    let (job, files) = state.db.run(move |c| service::own_job(c, &who, &lookup)).await?;
+    let (job, files) = state.db.run(move |c| service::downloadable_job(c, &who, &lookup)).await?;
     match job.state.as_str() {
         jobs::DONE => {}
         jobs::EXPIRED => return Err(ApiError::NotFound("this export has expired and its files were removed".into())),

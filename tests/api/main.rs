@@ -19,6 +19,7 @@ mod dashboard;
 mod definitions;
 mod demo;
 mod digest;
+mod export_access;
 mod exports;
 mod forwarded;
 mod health;
