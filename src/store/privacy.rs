@@ -24,58 +24,58 @@ pub struct Converted {
 /// Turns every row of `legacy_answered` into its link's used tag, and every plain dossier
 /// code into its keyed hash. Safe to run again and from several instances at once.
 pub fn convert_legacy(conn: &mut DbConn, secret: &[u8]) -> Result<Converted, StoreError> {
-    let mut done = Converted::default();
+    let answered = in_batches(conn, |conn| {
+        let ids: Vec<String> = legacy_answered::table
+            .select(legacy_answered::invitation_id)
+            .order(legacy_answered::invitation_id)
+            .limit(BATCH)
+            .load(conn)?;
+        let tags: Vec<_> =
+            ids.iter().map(|id| used_tokens::tag.eq(InvitationToken::derive(secret, id).used_tag(secret))).collect();
+        if !tags.is_empty() {
+            on_backend!(conn, |c| diesel::insert_into(used_tokens::table)
+                .values(&tags)
+                .on_conflict_do_nothing()
+                .execute(c))?;
+            diesel::delete(legacy_answered::table.filter(legacy_answered::invitation_id.eq_any(&ids))).execute(conn)?;
+        }
+        Ok(ids.len())
+    })?;
+    let dossiers = in_batches(conn, |conn| {
+        // A plain code is at most 64 characters; a hash is exactly 67 with its prefix.
+        let plain: Vec<(String, String)> = invitations::table
+            .filter(
+                length(invitations::dossier_hash)
+                    .ne(DOSSIER_HASH_LEN as i32)
+                    .or(diesel::dsl::not(invitations::dossier_hash.like(format!("{DOSSIER_HASH_PREFIX}%")))),
+            )
+            .select((invitations::id, invitations::dossier_hash))
+            .limit(BATCH)
+            .load(conn)?;
+        for (id, code) in &plain {
+            diesel::update(invitations::table.find(id))
+                .set(invitations::dossier_hash.eq(dossier_hash(secret, code)))
+                .execute(conn)?;
+        }
+        Ok(plain.len())
+    })?;
+    Ok(Converted { answered, dossiers })
+}
+
+/// Runs `batch` in a transaction each time until it handles fewer than [`BATCH`] rows; the
+/// rows handled in all.
+fn in_batches(
+    conn: &mut DbConn,
+    mut batch: impl FnMut(&mut DbConn) -> Result<usize, StoreError>,
+) -> Result<usize, StoreError> {
+    let mut done = 0;
     loop {
-        let n = conn.transaction(|conn| {
-            let ids: Vec<String> = legacy_answered::table
-                .select(legacy_answered::invitation_id)
-                .order(legacy_answered::invitation_id)
-                .limit(BATCH)
-                .load(conn)?;
-            let tags: Vec<_> = ids
-                .iter()
-                .map(|id| used_tokens::tag.eq(InvitationToken::derive(secret, id).used_tag(secret)))
-                .collect();
-            if !tags.is_empty() {
-                on_backend!(conn, |c| diesel::insert_into(used_tokens::table)
-                    .values(&tags)
-                    .on_conflict_do_nothing()
-                    .execute(c))?;
-                diesel::delete(legacy_answered::table.filter(legacy_answered::invitation_id.eq_any(&ids)))
-                    .execute(conn)?;
-            }
-            Ok::<_, StoreError>(ids.len())
-        })?;
-        done.answered += n;
+        let n = conn.transaction(|conn| batch(conn))?;
+        done += n;
         if n < BATCH as usize {
-            break;
+            return Ok(done);
         }
     }
-    loop {
-        let n = conn.transaction(|conn| {
-            // A plain code is at most 64 characters; a hash is exactly 67 with its prefix.
-            let plain: Vec<(String, String)> = invitations::table
-                .filter(
-                    length(invitations::dossier_hash)
-                        .ne(DOSSIER_HASH_LEN as i32)
-                        .or(diesel::dsl::not(invitations::dossier_hash.like(format!("{DOSSIER_HASH_PREFIX}%")))),
-                )
-                .select((invitations::id, invitations::dossier_hash))
-                .limit(BATCH)
-                .load(conn)?;
-            for (id, code) in &plain {
-                diesel::update(invitations::table.find(id))
-                    .set(invitations::dossier_hash.eq(dossier_hash(secret, code)))
-                    .execute(conn)?;
-            }
-            Ok::<_, StoreError>(plain.len())
-        })?;
-        done.dossiers += n;
-        if n < BATCH as usize {
-            break;
-        }
-    }
-    Ok(done)
 }
 
 /// How many responses could be narrowed to fewer than `k` invitations by someone who holds

@@ -275,23 +275,13 @@ async fn logs_of_a_citizen_flow_hold_no_token_and_no_client_address() {
     let res = client.post(format!("{base}/s/{}", tokens[0])).form(&form).send().await.unwrap();
     assert!(res.status().is_redirection(), "form submit: {}", res.status());
     assert_eq!(get(format!("{base}/api/v1/surveys/{}", tokens[1])).await, 200);
-    let res = client
-        .post(format!("{base}/api/v1/surveys/{}/responses", tokens[1]))
-        .json(&full_answers())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let res = client
-        .post(format!("{base}/api/v1/surveys/{}/responses", tokens[1]))
-        .json(&full_answers())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 409);
-    let bad: Value = serde_json::json!({"answers": {"A1": 9}});
-    let res = client.post(format!("{base}/api/v1/surveys/{}/responses", tokens[2])).json(&bad).send().await.unwrap();
-    assert_eq!(res.status(), 422);
+    let post = |token: &str, body: Value| {
+        let request = client.post(format!("{base}/api/v1/surveys/{token}/responses")).json(&body);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(post(&tokens[1], full_answers()).await, 201);
+    assert_eq!(post(&tokens[1], full_answers()).await, 409);
+    assert_eq!(post(&tokens[2], serde_json::json!({"answers": {"A1": 9}})).await, 422);
     assert_eq!(get(format!("{base}/s/AAAAAAAAAAAAAAAAAAAAAAAA")).await, 404);
     server.kill().unwrap();
     server.wait().unwrap();
