@@ -52,7 +52,10 @@ async fn unknown_malformed_answered_and_expired_links() {
     let app = spawn_app().await;
     assert_eq!(app.get_survey("AAAAAAAAAAAAAAAAAAAAAAAA").await.status(), 404);
     assert_eq!(app.get_survey("short").await.status(), 404);
-    assert_eq!(app.get_survey("%00%ff").await.status(), 404);
+    let nul = app.get_survey("%00%ff").await;
+    assert_eq!(nul.status(), 400, "a NUL in the path is refused before any handler");
+    assert!(nul.json::<Value>().await.unwrap()["message"].as_str().unwrap().contains("control character"));
+    assert_eq!(app.get_survey("%ff%fe").await.status(), 404, "bytes that are not UTF-8 name no invitation");
 
     let token = app.mint_token("HS-DONE").await;
     assert_eq!(app.post_answers(&token, &crate::helpers::full_answers()).await.status(), 201);
