@@ -64,6 +64,11 @@ pub struct Settings {
     /// Milliseconds an export pauses after each batch of responses, so that a large export
     /// leaves the database to citizens' submissions; 0 = no pause.
     pub export_batch_pause_ms: u64,
+    /// Exports one user or API key may have queued or running at once.
+    pub export_max_open: u32,
+    /// Rows one user or API key may export in 24 hours (the rows of the jobs started in that
+    /// time); a job that would start beyond it is refused until older jobs age out.
+    pub export_max_rows_per_day: u64,
     /// The SMTP server: `smtp://host:port` (plain, or STARTTLS when offered), `smtp://…?tls=required`
     /// or `smtps://host:465`; credentials as `smtp://user:pass@host`. Unset: e-mail is off (nothing
     /// is queued, citizens' addresses are erased after the reminder window all the same).
@@ -166,6 +171,8 @@ impl Default for Settings {
             export_lease_secs: 60,
             export_max_attempts: 3,
             export_batch_pause_ms: 0,
+            export_max_open: 3,
+            export_max_rows_per_day: 10_000_000,
             smtp_url: None,
             mail_from: "Khảo sát sự hài lòng <noreply@localhost>".into(),
             mail_rate_per_minute: 120,
@@ -226,6 +233,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SIPAS_EXPORT_LEASE_SECS", "export_lease_secs"),
     ("SIPAS_EXPORT_MAX_ATTEMPTS", "export_max_attempts"),
     ("SIPAS_EXPORT_BATCH_PAUSE_MS", "export_batch_pause_ms"),
+    ("SIPAS_EXPORT_MAX_OPEN", "export_max_open"),
+    ("SIPAS_EXPORT_MAX_ROWS_PER_DAY", "export_max_rows_per_day"),
     ("SIPAS_SMTP_URL", "smtp_url"),
     ("SIPAS_MAIL_FROM", "mail_from"),
     ("SIPAS_MAIL_RATE_PER_MINUTE", "mail_rate_per_minute"),
@@ -305,6 +314,8 @@ impl Settings {
                 "SIPAS_EXPORT_LEASE_SECS" => self.export_lease_secs = num(var, &v)?,
                 "SIPAS_EXPORT_MAX_ATTEMPTS" => self.export_max_attempts = num(var, &v)?,
                 "SIPAS_EXPORT_BATCH_PAUSE_MS" => self.export_batch_pause_ms = num(var, &v)?,
+                "SIPAS_EXPORT_MAX_OPEN" => self.export_max_open = num(var, &v)?,
+                "SIPAS_EXPORT_MAX_ROWS_PER_DAY" => self.export_max_rows_per_day = num(var, &v)?,
                 "SIPAS_SMTP_URL" => self.smtp_url = Some(v).filter(|u| !u.trim().is_empty()),
                 "SIPAS_MAIL_FROM" => self.mail_from = v,
                 "SIPAS_MAIL_RATE_PER_MINUTE" => self.mail_rate_per_minute = num(var, &v)?,
@@ -416,6 +427,12 @@ impl Settings {
         }
         if self.export_batch_pause_ms > 60_000 {
             return invalid("export_batch_pause_ms", "must be at most 60000 (a minute)");
+        }
+        if self.export_max_open == 0 || self.export_max_open > 1000 {
+            return invalid("export_max_open", "must be between 1 and 1000");
+        }
+        if self.export_max_rows_per_day == 0 {
+            return invalid("export_max_rows_per_day", "must be at least 1");
         }
         if let Some(url) = &self.smtp_url {
             if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {

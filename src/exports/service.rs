@@ -20,8 +20,25 @@ pub enum StartError {
     Invalid(FieldErrors),
     #[error("{0}")]
     Forbidden(String),
+    /// A per-owner limit (named by its setting) is reached; try again after `retry_after_secs`.
+    #[error("{message}")]
+    Limited { setting: &'static str, message: String, retry_after_secs: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What one user or key may have the export workers do (settings `export_max_open` and
+/// `export_max_rows_per_day`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_open: u32,
+    pub max_rows_per_day: u64,
+}
+
+impl Limits {
+    pub fn of(settings: &crate::config::Settings) -> Limits {
+        Limits { max_open: settings.export_max_open, max_rows_per_day: settings.export_max_rows_per_day }
+    }
 }
 
 fn invalid(key: &str, message: String) -> StartError {
@@ -96,8 +113,41 @@ pub fn check(
     Ok(Checked { owner: who.actor.clone(), visibility, request: req })
 }
 
-/// Queues a checked request's job.
-pub fn queue(conn: &mut DbConn, checked: &Checked) -> Result<Job, StartError> {
+/// Refuses a new job of `owner` beyond its `limits`, counted at `now`.
+fn within_limits(conn: &mut DbConn, owner: &str, limits: Limits, now: chrono::NaiveDateTime) -> Result<(), StartError> {
+    let open = jobs::open_count(conn, owner)?;
+    if open >= i64::from(limits.max_open) {
+        return Err(StartError::Limited {
+            setting: "export_max_open",
+            message: format!(
+                "you have {open} exports queued or running, the most allowed at once (export_max_open = {}); \
+                 wait for one to finish or cancel one",
+                limits.max_open
+            ),
+            retry_after_secs: 30,
+        });
+    }
+    let day = chrono::Duration::hours(24);
+    let (rows, oldest) = jobs::rows_since(conn, owner, now - day)?;
+    if u64::try_from(rows).unwrap_or(0) >= limits.max_rows_per_day {
+        let wait = oldest.map_or(3600, |at| (at + day - now).num_seconds().max(1));
+        return Err(StartError::Limited {
+            setting: "export_max_rows_per_day",
+            message: format!(
+                "your exports of the last 24 hours hold {rows} rows, the daily limit (export_max_rows_per_day = {}); \
+                 try again later, or ask an administrator to raise the limit",
+                limits.max_rows_per_day
+            ),
+            retry_after_secs: u64::try_from(wait).unwrap_or(3600),
+        });
+    }
+    Ok(())
+}
+
+/// Queues a checked request's job, unless its owner has reached a limit.
+pub fn queue(conn: &mut DbConn, checked: &Checked, limits: Limits) -> Result<Job, StartError> {
+    let now = store::now();
+    within_limits(conn, &checked.owner, limits, now)?;
     let req = &checked.request;
     let json = serde_json::to_string(req).map_err(|e| StoreError::Rejected(e.to_string()))?;
     let job = jobs::create(
@@ -109,7 +159,7 @@ pub fn queue(conn: &mut DbConn, checked: &Checked) -> Result<Job, StartError> {
             format: req.format.code(),
             request: &json,
         },
-        store::now(),
+        now,
     )?;
     Ok(job)
 }

@@ -30,6 +30,9 @@ pub enum ApiError {
     Validation(BTreeMap<String, String>),
     #[error("too many requests")]
     TooManyRequests(RetryAfter),
+    /// A limit on the caller's work, named in the message (a 429 with `Retry-After`).
+    #[error("{0}")]
+    Limited(String, RetryAfter),
     #[error("service temporarily unavailable")]
     Unavailable,
     #[error("internal error")]
@@ -48,6 +51,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::Validation(_) => "validation",
             ApiError::TooManyRequests(_) => "too_many_requests",
+            ApiError::Limited(..) => "limit_reached",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal => "internal",
         }
@@ -94,7 +98,7 @@ impl ResponseError for ApiError {
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests(_) | ApiError::Limited(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -107,7 +111,7 @@ impl ResponseError for ApiError {
             other => json!({ "error": other.code(), "message": other.to_string() }),
         };
         match self {
-            ApiError::TooManyRequests(RetryAfter(secs)) => {
+            ApiError::TooManyRequests(RetryAfter(secs)) | ApiError::Limited(_, RetryAfter(secs)) => {
                 res.insert_header((header::RETRY_AFTER, secs.to_string()));
             }
             ApiError::Unavailable => {

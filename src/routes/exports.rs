@@ -47,6 +47,9 @@ impl From<StartError> for ApiError {
         match e {
             StartError::Invalid(fields) => ApiError::Validation(fields),
             StartError::Forbidden(m) => ApiError::Forbidden(m),
+            StartError::Limited { message, retry_after_secs, .. } => {
+                ApiError::Limited(message, crate::ratelimit::RetryAfter(retry_after_secs))
+            }
             StartError::Store(e) => e.into(),
         }
     }
@@ -78,7 +81,8 @@ async fn start(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -
     let today = crate::clock::today();
     // The checks only read: they stay out of SQLite's writer turn, which submits share.
     let checked = state.db.run(move |c| service::check(c, &surveys, &who, &pairs, &default_survey, today)).await?;
-    let job = state.db.run_write(move |c| service::queue(c, &checked)).await?;
+    let limits = service::Limits::of(&state.settings);
+    let job = state.db.run_write(move |c| service::queue(c, &checked, limits)).await?;
     state.wake_exports();
     let view = JobView::new(&job, &[]);
     Ok(no_store(HttpResponse::Accepted())

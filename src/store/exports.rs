@@ -146,8 +146,74 @@ pub fn too_many_attempts(attempts: i32) -> String {
     )
 }
 
-/// Takes the oldest waiting job for `worker`, under a lease until `now + lease`. A job that
-/// already had `max_attempts` starts is failed instead (a job that kills its worker must not
+/// Jobs looked at per claim: the open-jobs limit per owner keeps the queue short, and owners
+/// beyond this many waiting jobs simply wait for the next claim.
+const CLAIM_WINDOW: i64 = 500;
+
+/// The waiting job to run next: owners take turns, so one key's sixty queued exports do not
+/// hold back another user's small one. Among the waiting jobs, the one whose owner has the
+/// fewest jobs running, then whose owner started a job least recently (never first), then the
+/// oldest.
+fn fairest_waiting(conn: &mut DbConn, now: NaiveDateTime) -> Result<Option<Job>, StoreError> {
+    let waiting: Vec<Job> = export_jobs::table
+        .filter(claimable!(now))
+        .order((export_jobs::created_at, export_jobs::id))
+        .limit(CLAIM_WINDOW)
+        .select(Job::as_select())
+        .load(conn)?;
+    if waiting.len() <= 1 {
+        return Ok(waiting.into_iter().next());
+    }
+    let owners: Vec<&str> = waiting.iter().map(|j| j.owner.as_str()).collect();
+    let running: Vec<String> = export_jobs::table
+        .filter(export_jobs::owner.eq_any(&owners))
+        .filter(export_jobs::state.eq(RUNNING))
+        .filter(export_jobs::lease_until.assume_not_null().ge(now))
+        .select(export_jobs::owner)
+        .load(conn)?;
+    let started: Vec<(String, Option<NaiveDateTime>)> = export_jobs::table
+        .filter(export_jobs::owner.eq_any(&owners))
+        .group_by(export_jobs::owner)
+        .select((export_jobs::owner, diesel::dsl::max(export_jobs::started_at)))
+        .load(conn)?;
+    let started: std::collections::HashMap<String, Option<NaiveDateTime>> = started.into_iter().collect();
+    let key = |j: &Job| {
+        let busy = running.iter().filter(|o| **o == j.owner).count();
+        (busy, started.get(&j.owner).copied().flatten(), j.created_at, j.id.clone())
+    };
+    Ok(waiting.into_iter().min_by_key(key))
+}
+
+/// How many of `owner`'s jobs are queued or running.
+pub fn open_count(conn: &mut DbConn, owner: &str) -> Result<i64, StoreError> {
+    Ok(export_jobs::table
+        .filter(export_jobs::owner.eq(owner))
+        .filter(export_jobs::state.eq_any([QUEUED, RUNNING]))
+        .count()
+        .get_result(conn)?)
+}
+
+/// The rows of `owner`'s jobs created since `since` (a failed job's rows written, another's
+/// total where known, else its rows written so far), and when the oldest of them was created.
+pub fn rows_since(
+    conn: &mut DbConn,
+    owner: &str,
+    since: NaiveDateTime,
+) -> Result<(i64, Option<NaiveDateTime>), StoreError> {
+    let jobs: Vec<(String, Option<i64>, i64, NaiveDateTime)> = export_jobs::table
+        .filter(export_jobs::owner.eq(owner))
+        .filter(export_jobs::created_at.ge(since))
+        .select((export_jobs::state, export_jobs::rows_total, export_jobs::rows_done, export_jobs::created_at))
+        .load(conn)?;
+    let rows = jobs
+        .iter()
+        .map(|(state, total, done, _)| if state == FAILED { *done } else { total.unwrap_or(*done) }.max(0))
+        .sum();
+    Ok((rows, jobs.iter().map(|(.., at)| *at).min()))
+}
+
+/// Takes the next waiting job (see [`fairest_waiting`]) for `worker`, under a lease until
+/// `now + lease`. A job that already had `max_attempts` starts is failed instead (a job that kills its worker must not
 /// take every restart down with it). `None` when nothing waits.
 pub fn claim_next(
     conn: &mut DbConn,
@@ -157,13 +223,7 @@ pub fn claim_next(
     max_attempts: i32,
 ) -> Result<Option<Job>, StoreError> {
     loop {
-        let candidate: Option<Job> = export_jobs::table
-            .filter(claimable!(now))
-            .order((export_jobs::created_at, export_jobs::id))
-            .select(Job::as_select())
-            .first(conn)
-            .optional()?;
-        let Some(job) = candidate else { return Ok(None) };
+        let Some(job) = fairest_waiting(conn, now)? else { return Ok(None) };
         let this = export_jobs::table.filter(export_jobs::id.eq(&job.id)).filter(claimable!(now));
         if job.attempts >= max_attempts {
             diesel::update(this).set(failed!(too_many_attempts(job.attempts), now)).execute(conn)?;
