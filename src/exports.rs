@@ -5,7 +5,7 @@
 //! - [`job`], [`worker`]: running a job under a lease; the background worker.
 //! - [`microdata`], [`index_tables`], [`describe`]: the rows and the codebook.
 //! - [`table`] and the writers ([`csv_file`], [`xlsx_file`], [`spss`], [`bundle`],
-//!   [`hashing`]): files from rows, knowing nothing of surveys.
+//!   [`parquet_file`], [`hashing`]): files from rows, knowing nothing of surveys.
 
 pub mod bundle;
 pub mod csv_file;
@@ -16,6 +16,7 @@ pub mod index_tables;
 pub mod job;
 pub mod meta;
 pub mod microdata;
+pub mod parquet_file;
 pub mod request;
 pub mod service;
 pub mod spss;

@@ -13,6 +13,12 @@ pub enum FormatError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("ZIP: {0}")]
     Zip(#[from] zip::result::ZipError),
+    #[error("Parquet: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
+    /// A cell that its column's type cannot hold (a program error, reported rather than
+    /// written wrongly).
+    #[error("column `{column}` cannot hold the value {cell}")]
+    CellType { column: String, cell: String },
     /// rust_xlsxwriter panics (rather than returning an error) when the temporary file of a
     /// constant-memory sheet cannot be written; we catch that and keep its message, which
     /// carries the `io::Error` in debug form.
@@ -36,7 +42,8 @@ impl FormatError {
             FormatError::Xlsx(e) => xlsx_is_disk_full(e),
             FormatError::Zip(e) => zip_is_disk_full(e),
             FormatError::XlsxPanic(message) => message_is_disk_full(message),
-            FormatError::RowLength { .. } | FormatError::Broken(_) => false,
+            FormatError::Parquet(e) => parquet_is_disk_full(e),
+            FormatError::RowLength { .. } | FormatError::CellType { .. } | FormatError::Broken(_) => false,
         }
     }
 }
@@ -68,6 +75,13 @@ fn xlsx_is_disk_full(e: &rust_xlsxwriter::XlsxError) -> bool {
     match e {
         XlsxError::IoError(e) | XlsxError::TempFileError(_, e) => io_is_disk_full(e),
         XlsxError::ZipError(e) => zip_is_disk_full(e),
+        other => source_chain_is_disk_full(other),
+    }
+}
+
+fn parquet_is_disk_full(e: &parquet::errors::ParquetError) -> bool {
+    match e {
+        parquet::errors::ParquetError::External(inner) => error_is_disk_full(inner.as_ref()),
         other => source_chain_is_disk_full(other),
     }
 }
@@ -136,6 +150,7 @@ mod tests {
             FormatError::Xlsx(rust_xlsxwriter::XlsxError::ZipError(zip::result::ZipError::Io(full()))).is_disk_full()
         );
         assert!(FormatError::Io(io::Error::other(zip::result::ZipError::Io(full()))).is_disk_full());
+        assert!(FormatError::Parquet(parquet::errors::ParquetError::from(full())).is_disk_full());
     }
 
     #[cfg(unix)]

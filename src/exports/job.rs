@@ -10,6 +10,7 @@ use std::time::Duration;
 use super::describe;
 use super::index_tables;
 use super::microdata::Microdata;
+use super::parquet_file::ParquetTable;
 use super::request::{ExportRequest, Format};
 use super::table::{Cell, Codebook};
 use super::{codebook_csv, codebook_xlsx, sha256_file, spss_syntax, write_zip, CsvTable, FormatError, XlsxTable};
@@ -230,6 +231,9 @@ impl Runner {
         let csv_name = format!("{stem}.csv");
         let mut sink = match req.format {
             Format::Xlsx => Sink::Xlsx(Box::new(XlsxTable::create(&partial.join(format!("{stem}.xlsx")), &codebook)?)),
+            Format::Parquet => {
+                Sink::Parquet(Box::new(ParquetTable::create(&partial.join(format!("{stem}.parquet")), &codebook)?))
+            }
             Format::Csv | Format::Zip => {
                 Sink::Csv(Box::new(CsvTable::create(&partial.join(&csv_name), req.bom, &header)?))
             }
@@ -322,6 +326,7 @@ impl Runner {
         let sps_name = format!("{stem}.sps");
         match req.format {
             Format::Xlsx => Ok(vec![(format!("{stem}.xlsx"), XLSX)]),
+            Format::Parquet => Ok(vec![(format!("{stem}.parquet"), "application/vnd.apache.parquet")]),
             Format::Csv | Format::Zip => {
                 codebook_csv(&partial.join(&codebook_name), req.bom, codebook)?;
                 std::fs::write(partial.join(&sps_name), spss_syntax(codebook, &csv_name, req.bom))
@@ -407,6 +412,7 @@ impl Runner {
 enum Sink {
     Csv(Box<CsvTable>),
     Xlsx(Box<XlsxTable>),
+    Parquet(Box<ParquetTable>),
 }
 
 impl Sink {
@@ -414,6 +420,7 @@ impl Sink {
         match self {
             Sink::Csv(t) => t.write_row(row),
             Sink::Xlsx(t) => t.write_row(row),
+            Sink::Parquet(t) => t.write_row(row),
         }
     }
 
@@ -421,6 +428,7 @@ impl Sink {
         match self {
             Sink::Csv(t) => t.finish(),
             Sink::Xlsx(t) => t.finish(),
+            Sink::Parquet(t) => t.finish(),
         }
     }
 }

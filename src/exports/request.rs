@@ -68,16 +68,19 @@ pub enum Format {
     Xlsx,
     /// One ZIP holding the CSV data, the CSV and XLSX codebooks and the SPSS syntax.
     Zip,
+    /// One Apache Parquet file: typed columns, the codebook in the file's metadata.
+    Parquet,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Csv, Format::Xlsx, Format::Zip];
+    pub const ALL: [Format; 4] = [Format::Csv, Format::Xlsx, Format::Zip, Format::Parquet];
 
     pub fn code(self) -> &'static str {
         match self {
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
             Format::Zip => "zip",
+            Format::Parquet => "parquet",
         }
     }
 

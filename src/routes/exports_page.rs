@@ -312,6 +312,10 @@ async fn render_page(
                         Format::Zip => {
                             locale.pick("ZIP: CSV, từ điển biến, cú pháp SPSS", "ZIP: CSV, codebook, SPSS syntax")
                         }
+                        Format::Parquet => locale.pick(
+                            "Parquet (cột có kiểu, từ điển biến trong tệp; cho pandas, R, DuckDB)",
+                            "Parquet (typed columns, codebook inside; for pandas, R, DuckDB)",
+                        ),
                     },
                 )
             })
@@ -367,8 +371,9 @@ async fn create(
     let today = crate::clock::today();
     let submitted = pairs.clone();
     let checked = state.db.run(move |c| service::check(c, &surveys, &who, &submitted, &default_survey, today)).await;
+    let limits = service::Limits::of(&state.settings);
     let started = match checked {
-        Ok(checked) => state.db.run_write(move |c| service::queue(c, &checked)).await,
+        Ok(checked) => state.db.run_write(move |c| service::queue(c, &checked, limits)).await,
         Err(e) => Err(e),
     };
     match started {
@@ -383,6 +388,19 @@ async fn create(
         Err(StartError::Forbidden(m)) => {
             let (errors, values) = (BTreeMap::from([("agency".to_owned(), m)]), pairs.into_iter().collect());
             render_page(&state, &user, locale, errors, values, StatusCode::FORBIDDEN).await
+        }
+        Err(StartError::Limited { setting, message, .. }) => {
+            let vi = if setting == "export_max_open" {
+                "Bạn đang có số yêu cầu xuất dữ liệu chờ hoặc đang chạy tối đa; hãy đợi một yêu cầu xong hoặc huỷ bớt."
+            } else {
+                "Bạn đã xuất số dòng tối đa cho phép trong 24 giờ; hãy thử lại sau hoặc đề nghị quản trị viên nâng hạn mức."
+            };
+            let text = match locale {
+                Locale::Vi => format!("{vi} ({message})"),
+                Locale::En => message,
+            };
+            let (errors, values) = (BTreeMap::from([(setting.to_owned(), text)]), pairs.into_iter().collect());
+            render_page(&state, &user, locale, errors, values, StatusCode::TOO_MANY_REQUESTS).await
         }
         Err(StartError::Store(e)) => failure(e, locale),
     }

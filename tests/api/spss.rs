@@ -14,7 +14,7 @@ use crate::helpers::{full_answers, manifest_dir, spawn_app, tool_available, Test
 const PSPP: &str = "/usr/bin/pspp";
 
 /// The datasets, each with whether its CSV gets a byte-order mark (both kinds are read).
-const DATASETS: [(&str, bool); 4] =
+pub(crate) const DATASETS: [(&str, bool); 4] =
     [("responses_wide", true), ("responses_long", false), ("index_table", true), ("index_trend", false)];
 
 /// Comments a spreadsheet would run as formulas; the first also has a line break and quotes.
@@ -96,7 +96,7 @@ async fn download_all(app: &TestApp, key: &str, job: &Value, dir: &Path) {
 
 /// Responses through the API besides the synthetic ones: with formula-like comments, and one
 /// that leaves the optional multiple-choice question out.
-async fn respond_with_awkward_text(app: &TestApp) {
+pub(crate) async fn respond_with_awkward_text(app: &TestApp) {
     for i in 0..3 {
         let body = json!({
             "dossier_code": format!("HS-SPSS-{i}"),
