@@ -17,7 +17,7 @@ pub use engine::{
     compute, weights, Figure, FigureOf, GroupInput, GroupResult, ItemCounts, ItemFigure, WeightOf, Weights,
 };
 pub use period::{Grouping, Period, PeriodError, PeriodKind, ReportSpan};
-pub use stats::{rate_interval, wilson_interval};
+pub use stats::{rate_interval, wilson_interval, Z_95};
 
 /// Below this many valid answers a figure is flagged `small_n` (PRODUCT §4: shown greyed,
 /// excluded from rankings).

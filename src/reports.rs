@@ -144,12 +144,21 @@ pub struct IndexGroup {
     pub key: GroupKey,
     pub n_responses: u64,
     pub n_invitations: Option<u64>,
+    /// A ratio here; the API writes it as a percentage (0–100), the unit of every other rate.
+    #[serde(serialize_with = "as_percent")]
     pub response_rate: Option<f64>,
     pub overall: indices::Figure,
     pub domains: Vec<indices::FigureOf>,
     pub criteria: Vec<indices::FigureOf>,
     pub items: Vec<indices::ItemFigure>,
     pub small_n: bool,
+}
+
+fn as_percent<S: serde::Serializer>(ratio: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match ratio {
+        Some(r) => s.serialize_some(&(r * 100.0)),
+        None => s.serialize_none(),
+    }
 }
 
 impl IndexGroup {

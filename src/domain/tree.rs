@@ -46,6 +46,11 @@ impl AgencyTree {
         self.by_code.get(code)
     }
 
+    /// Every agency, by code.
+    pub fn all(&self) -> impl Iterator<Item = &Agency> {
+        self.by_code.values()
+    }
+
     pub fn len(&self) -> usize {
         self.by_code.len()
     }

@@ -189,6 +189,16 @@ pub fn codebook_csv(path: &Path, bom: bool, codebook: &Codebook) -> Result<(), F
     table.finish()
 }
 
+/// A table of the codebook (items, agencies) as a CSV of its own, every cell [`neutralised`].
+pub fn rows_csv(path: &Path, bom: bool, header: &[&str], rows: &[Vec<String>]) -> Result<(), FormatError> {
+    let mut table = CsvTable::create(path, bom, header)?;
+    for row in rows {
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        table.write_texts(&cells)?;
+    }
+    table.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use std::io;
@@ -331,11 +341,11 @@ mod tests {
         let section = |name: &str| -> Vec<&Vec<String>> { rows.iter().filter(|r| r[0] == name).collect() };
 
         let meta = section("meta");
-        assert_eq!(meta.len(), 14);
+        assert_eq!(meta.len(), 18);
         assert_eq!(meta[0][1..5], ["title", "", "Dữ liệu phiếu trả lời (dạng rộng)", "Responses (wide)"]);
         let generated = meta.iter().find(|r| r[1] == "generated_at").unwrap();
         assert_eq!(generated[3], "2025-04-02T08:30:05Z");
-        assert_eq!(meta[13][1..5], ["note_2", "", "Ô < 5 bị ẩn", "Cells < 5 suppressed"]);
+        assert_eq!(meta[17][1..5], ["note_2", "", "Ô < 5 bị ẩn", "Cells < 5 suppressed"]);
 
         let weights = section("weight");
         assert_eq!(weights.len(), 2);

@@ -5,10 +5,10 @@ use chrono::NaiveDateTime;
 
 use super::microdata::{CHOSEN, NOT_ANSWERED, NOT_APPLICABLE, NOT_CHOSEN};
 use super::request::{Dataset, ExportRequest, Format};
-use super::table::{Codebook, Variable, Weight};
-use crate::domain::{AgencyTree, Locale};
+use super::table::{Codebook, CriterionEntry, ItemEntry, Variable, Weight};
+use crate::domain::{Agency, AgencyTree, Channel, Locale};
 use crate::indices::Period;
-use crate::surveys::SurveyDefinition;
+use crate::surveys::{QuestionKind, SurveyDefinition};
 
 /// The selection in words, in both languages.
 fn scope(req: &ExportRequest, tree: &AgencyTree) -> (String, String) {
@@ -121,12 +121,79 @@ fn notes(req: &ExportRequest, small_n: u64) -> Vec<(String, String)> {
     notes
 }
 
+/// The survey's items and questions with their criteria and channels.
+fn items(def: &SurveyDefinition) -> Vec<ItemEntry> {
+    let codes = |channels: &[Channel]| channels.iter().map(|c| c.code().to_owned()).collect::<Vec<_>>();
+    let mut out = Vec::new();
+    for c in def.criteria() {
+        let criterion = CriterionEntry {
+            id: c.id.clone(),
+            domain: c.domain.clone(),
+            title_vi: c.title.vi.clone(),
+            title_en: c.title.en.clone(),
+            weight: c.weight,
+        };
+        for item in &c.items {
+            out.push(ItemEntry {
+                id: item.id.clone(),
+                kind: "rating_item".into(),
+                text_vi: item.text.vi.clone(),
+                text_en: item.text.en.clone(),
+                criterion: Some(criterion.clone()),
+                channels: codes(&item.channels),
+            });
+        }
+    }
+    for q in def.questions() {
+        let kind = match q.kind {
+            QuestionKind::Rating { .. } => "rating",
+            QuestionKind::MultiChoice { .. } => "multi_choice",
+            QuestionKind::Percent => "percent",
+        };
+        out.push(ItemEntry {
+            id: q.id.clone(),
+            kind: kind.into(),
+            text_vi: q.text.vi.clone(),
+            text_en: q.text.en.clone(),
+            criterion: None,
+            channels: codes(&Channel::ALL),
+        });
+    }
+    out
+}
+
+/// The agencies `codes` (every agency for `None`, the whole city) with all their ancestors,
+/// by code.
+fn agencies_with_ancestors(tree: &AgencyTree, codes: Option<&[String]>) -> Vec<Agency> {
+    let Some(codes) = codes else { return tree.all().cloned().collect() };
+    let mut wanted = std::collections::HashSet::new();
+    for code in codes {
+        let mut at = tree.get(code);
+        while let Some(a) = at {
+            if !wanted.insert(a.code.as_str()) {
+                break;
+            }
+            at = a.parent.as_ref().and_then(|p| tree.get(p.as_str()));
+        }
+    }
+    tree.all().filter(|a| wanted.contains(a.code.as_str())).cloned().collect()
+}
+
+/// What an export covers beyond its request: the selected agencies (`None`: the whole city)
+/// and the last day with data.
+pub struct Coverage<'a> {
+    pub agencies: Option<&'a [String]>,
+    pub data_through: Option<chrono::NaiveDate>,
+}
+
 /// The codebook of an export of `req` with these `variables`.
+#[allow(clippy::too_many_arguments)] // each is one independent fact of the export
 pub fn codebook(
     req: &ExportRequest,
     def: &SurveyDefinition,
     tree: &AgencyTree,
     period: &Period,
+    coverage: &Coverage<'_>,
     variables: Vec<Variable>,
     small_n: u64,
     generated_at: NaiveDateTime,
@@ -152,16 +219,21 @@ pub fn codebook(
         survey_version: def.version(),
         survey_title_vi: def.title().vi.clone(),
         survey_title_en: def.title().en.clone(),
+        definition_hash: def.content_hash().to_owned(),
         method: def.method().kind.code().into(),
         threshold: def.method().threshold,
+        z: crate::indices::Z_95,
         weights,
         period_code: period.code(),
         period_from: period.from(),
         period_to: period.to(),
+        data_through: coverage.data_through,
         scope_vi,
         scope_en,
         generated_at,
         notes: notes(req, small_n),
         variables,
+        items: items(def),
+        agencies: agencies_with_ancestors(tree, coverage.agencies),
     }
 }

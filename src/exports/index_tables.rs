@@ -97,7 +97,7 @@ pub fn variables() -> Vec<Variable> {
         pct("ci_high", "Cận trên khoảng tin cậy 95 %", "Upper bound of the 95 % interval"),
         Variable {
             value_labels: vec![
-                label("wilson", "Khoảng Wilson chính xác của tỷ lệ", "Exact Wilson interval of the rate"),
+                label("wilson", "Khoảng Wilson (score interval) của tỷ lệ", "Wilson score interval of the rate"),
                 label(
                     "approximate",
                     "Gần đúng: khoảng Wilson của chỉ số với n ở trên",
@@ -110,7 +110,7 @@ pub fn variables() -> Vec<Variable> {
         flag("suppressed", "Giá trị bị ẩn do n nhỏ", "Value suppressed for small n"),
         var("n_responses", "Số phiếu trả lời", "Responses", VarType::Integer, 0),
         var("n_invitations", "Số lượt mời khảo sát", "Invitations", VarType::Integer, 0),
-        var("response_rate", "Tỷ lệ phản hồi, %", "Response rate, %", VarType::Decimal, 0),
+        var("response_rate", "Tỷ lệ phản hồi, % (0–100)", "Response rate, % (0–100)", VarType::Decimal, 0),
     ]
 }
 

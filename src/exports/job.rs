@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::csv_file::rows_csv;
 use super::describe;
 use super::index_tables;
 use super::microdata::Microdata;
@@ -226,7 +227,19 @@ impl Runner {
             Some(m) => m.variables(),
             None => index_tables::variables(),
         };
-        let codebook = describe::codebook(&req, def, &tree, &period, variables, self.small_n, store::now());
+        let filter = ResponseFilter {
+            survey_id: req.survey.clone(),
+            survey_version: i32::try_from(req.version).unwrap_or(i32::MAX),
+            from: period.from(),
+            to: period.to(),
+            agencies: agencies.clone(),
+            field: req.field.map(|f| f.code().to_owned()),
+            channel: req.channel.map(|c| c.code().to_owned()),
+            procedure: req.procedure.clone(),
+        };
+        let data_through = self.db.run_blocking(false, |c| export_rows::last_day(c, &filter))?;
+        let coverage = describe::Coverage { agencies: agencies.as_deref(), data_through };
+        let codebook = describe::codebook(&req, def, &tree, &period, &coverage, variables, self.small_n, store::now());
         let header: Vec<&str> = codebook.variables.iter().map(|v| v.name.as_str()).collect();
         let csv_name = format!("{stem}.csv");
         let mut sink = match req.format {
@@ -240,16 +253,6 @@ impl Runner {
         };
         match &microdata {
             Some(m) => {
-                let filter = ResponseFilter {
-                    survey_id: req.survey.clone(),
-                    survey_version: i32::try_from(req.version).unwrap_or(i32::MAX),
-                    from: period.from(),
-                    to: period.to(),
-                    agencies,
-                    field: req.field.map(|f| f.code().to_owned()),
-                    channel: req.channel.map(|c| c.code().to_owned()),
-                    procedure: req.procedure.clone(),
-                };
                 let total = self.db.run_blocking(false, |c| export_rows::count(c, &filter))?;
                 p.total.store(total, Ordering::SeqCst);
                 self.stream(m, &filter, &mut sink, p)?;
@@ -329,14 +332,56 @@ impl Runner {
             Format::Parquet => Ok(vec![(format!("{stem}.parquet"), "application/vnd.apache.parquet")]),
             Format::Csv | Format::Zip => {
                 codebook_csv(&partial.join(&codebook_name), req.bom, codebook)?;
+                let items_name = format!("{stem}_codebook_items.csv");
+                let (header, rows) = codebook.item_rows();
+                rows_csv(&partial.join(&items_name), req.bom, header, &rows)?;
+                let agencies_name = format!("{stem}_codebook_agencies.csv");
+                let (header, rows) = codebook.agency_rows();
+                rows_csv(&partial.join(&agencies_name), req.bom, header, &rows)?;
                 std::fs::write(partial.join(&sps_name), spss_syntax(codebook, &csv_name, req.bom))
                     .map_err(FormatError::from)?;
                 if req.format == Format::Csv {
-                    return Ok(vec![(csv_name, CSV), (codebook_name, CSV), (sps_name, SPS)]);
+                    return Ok(vec![
+                        (csv_name, CSV),
+                        (codebook_name, CSV),
+                        (items_name, CSV),
+                        (agencies_name, CSV),
+                        (sps_name, SPS),
+                    ]);
                 }
                 let xlsx_codebook = format!("{stem}_codebook.xlsx");
                 codebook_xlsx(&partial.join(&xlsx_codebook), codebook)?;
-                let parts = [csv_name, codebook_name, xlsx_codebook, sps_name];
+                let described = [
+                    (csv_name.as_str(), "dữ liệu", "the data"),
+                    (
+                        codebook_name.as_str(),
+                        "từ điển biến: thông tin, trọng số, biến, nhãn giá trị",
+                        "codebook: facts, weights, variables, value labels",
+                    ),
+                    (
+                        items_name.as_str(),
+                        "câu hỏi: tiêu chí, trọng số, kênh được hỏi",
+                        "items: criterion, weight, channels asked on",
+                    ),
+                    (
+                        agencies_name.as_str(),
+                        "cơ quan: tên, loại, cấp trên, hiệu lực, đơn vị kế thừa",
+                        "agencies: names, kind, parent, validity, successors",
+                    ),
+                    (
+                        xlsx_codebook.as_str(),
+                        "từ điển biến dạng Excel (mọi bảng trên)",
+                        "the codebook as Excel (all the tables above)",
+                    ),
+                    (
+                        sps_name.as_str(),
+                        "cú pháp SPSS/PSPP đọc tệp dữ liệu với nhãn và mã thiếu",
+                        "SPSS/PSPP syntax that reads the data with labels and missing codes",
+                    ),
+                ];
+                let readme = "README.txt".to_owned();
+                std::fs::write(partial.join(&readme), codebook.readme(&described)).map_err(FormatError::from)?;
+                let parts = [csv_name, codebook_name, items_name, agencies_name, xlsx_codebook, sps_name, readme];
                 let paths: Vec<PathBuf> = parts.iter().map(|n| partial.join(n)).collect();
                 let entries: Vec<(&str, &Path)> =
                     parts.iter().map(String::as_str).zip(paths.iter().map(PathBuf::as_path)).collect();

@@ -39,11 +39,36 @@ impl Codebook {
             MetaRow::both("survey_id", self.survey_id.clone()),
             MetaRow::both("survey_version", self.survey_version.to_string()),
             MetaRow::each("survey_title", &self.survey_title_vi, &self.survey_title_en),
+            MetaRow::both("definition_sha256", self.definition_hash.clone()),
             MetaRow::both("method", self.method.clone()),
             MetaRow::both("threshold", self.threshold.to_string()),
+            MetaRow::each(
+                "interval",
+                &format!(
+                    "Khoảng tin cậy Wilson (score interval) 95 %, z = {z}, của tỷ lệ hài lòng một câu hỏi; với chỉ số \
+                     tổng hợp (tiêu chí, lĩnh vực, chỉ số chung) là khoảng gần đúng: khoảng Wilson của giá trị chỉ số \
+                     với n là số phiếu có trả lời tính vào chỉ số đó",
+                    z = decimal_string(self.z)
+                ),
+                &format!(
+                    "Wilson score interval, 95 %, z = {z}, of an item's satisfaction rate; for a composite index \
+                     (criterion, domain, overall) an approximation: the Wilson interval of the index value with n the \
+                     responses that count towards that index",
+                    z = decimal_string(self.z)
+                ),
+            ),
+            MetaRow::each(
+                "units",
+                "Chỉ số, tỷ lệ hài lòng, tỷ lệ phản hồi và khoảng tin cậy đều tính theo phần trăm (0–100), như trong API",
+                "Indices, satisfaction rates, response rates and intervals are all percentages (0–100), as in the API",
+            ),
             MetaRow::both("period_code", self.period_code.clone()),
             MetaRow::both("period_from", self.period_from.format("%Y-%m-%d").to_string()),
             MetaRow::both("period_to", self.period_to.format("%Y-%m-%d").to_string()),
+            match self.data_through {
+                Some(day) => MetaRow::both("data_through", day.format("%Y-%m-%d").to_string()),
+                None => MetaRow::each("data_through", "không có dữ liệu trong kỳ", "no data in the period"),
+            },
             MetaRow::each("scope", &self.scope_vi, &self.scope_en),
             MetaRow::both("generated_at", iso_utc(self.generated_at)),
         ];
@@ -51,6 +76,89 @@ impl Codebook {
             rows.push(MetaRow::each(&format!("note_{}", i + 1), vi, en));
         }
         rows
+    }
+}
+
+impl Codebook {
+    /// The items table: one row per item or question, with its criterion and channels.
+    pub fn item_rows(&self) -> (&'static [&'static str], Vec<Vec<String>>) {
+        const HEADER: &[&str] = &[
+            "item_id",
+            "kind",
+            "text_vi",
+            "text_en",
+            "criterion_id",
+            "criterion_title_vi",
+            "criterion_title_en",
+            "criterion_weight",
+            "domain_id",
+            "channels",
+        ];
+        let rows = self
+            .items
+            .iter()
+            .map(|i| {
+                let c = i.criterion.as_ref();
+                let text = |f: fn(&super::table::CriterionEntry) -> &str| c.map_or(String::new(), |c| f(c).to_owned());
+                vec![
+                    i.id.clone(),
+                    i.kind.clone(),
+                    i.text_vi.clone(),
+                    i.text_en.clone(),
+                    text(|c| &c.id),
+                    text(|c| &c.title_vi),
+                    text(|c| &c.title_en),
+                    c.map_or(String::new(), |c| decimal_string(c.weight)),
+                    text(|c| &c.domain),
+                    i.channels.join(" "),
+                ]
+            })
+            .collect();
+        (HEADER, rows)
+    }
+
+    /// The agencies table: code, names, kind, parent, validity and successors.
+    pub fn agency_rows(&self) -> (&'static [&'static str], Vec<Vec<String>>) {
+        const HEADER: &[&str] =
+            &["agency_code", "name_vi", "name_en", "kind", "parent_code", "valid_from", "valid_to", "successors"];
+        let rows = self
+            .agencies
+            .iter()
+            .map(|a| {
+                vec![
+                    a.code.as_str().to_owned(),
+                    a.name_vi.clone(),
+                    a.name_en.clone(),
+                    a.kind.code().to_owned(),
+                    a.parent.as_ref().map_or(String::new(), |p| p.as_str().to_owned()),
+                    a.valid_from.format("%Y-%m-%d").to_string(),
+                    a.valid_to.map_or(String::new(), |d| d.format("%Y-%m-%d").to_string()),
+                    a.successors.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
+                ]
+            })
+            .collect();
+        (HEADER, rows)
+    }
+
+    /// `README.txt` of a bundle: what each file is and the codebook's facts and notes, in
+    /// Vietnamese and then in English.
+    pub fn readme(&self, files: &[(&str, &str, &str)]) -> String {
+        let mut out = String::new();
+        for vi in [true, false] {
+            let pick = |v: &str, e: &str| if vi { v.to_owned() } else { e.to_owned() };
+            let title = pick(&self.title_vi, &self.title_en);
+            out.push_str(&format!("{title}\n{}\n\n", "=".repeat(title.chars().count())));
+            out.push_str(&pick("Các tệp:\n", "Files:\n"));
+            for (name, what_vi, what_en) in files {
+                out.push_str(&format!("  {name}: {}\n", pick(what_vi, what_en)));
+            }
+            out.push('\n');
+            for row in self.meta_rows() {
+                out.push_str(&format!("{}: {}\n", row.key, pick(&row.vi, &row.en)));
+            }
+            out.push_str("\n\n");
+        }
+        out
     }
 }
 
@@ -129,6 +237,24 @@ pub(crate) mod fixtures {
             scope_vi: "Tất cả cơ quan; quận Đống Đa".into(),
             scope_en: "All agencies; Dong Da district".into(),
             generated_at: date(2025, 4, 2).and_hms_opt(8, 30, 5).unwrap(),
+            definition_hash: "0f".repeat(32),
+            z: crate::indices::Z_95,
+            data_through: Some(date(2025, 3, 28)),
+            items: vec![crate::exports::table::ItemEntry {
+                id: "q1".into(),
+                kind: "rating_item".into(),
+                text_vi: "Thái độ của cán bộ".into(),
+                text_en: "Staff attitude".into(),
+                criterion: Some(crate::exports::table::CriterionEntry {
+                    id: "access_time".into(),
+                    domain: "access".into(),
+                    title_vi: "Thời gian".into(),
+                    title_en: "Time".into(),
+                    weight: 0.5,
+                }),
+                channels: vec!["in_person".into(), "online".into()],
+            }],
+            agencies: Vec::new(),
             notes: vec![
                 ("Đã khử định danh".into(), "De-identified".into()),
                 ("Ô < 5 bị ẩn".into(), "Cells < 5 suppressed".into()),
@@ -259,11 +385,15 @@ mod tests {
                 "survey_id",
                 "survey_version",
                 "survey_title",
+                "definition_sha256",
                 "method",
                 "threshold",
+                "interval",
+                "units",
                 "period_code",
                 "period_from",
                 "period_to",
+                "data_through",
                 "scope",
                 "generated_at",
                 "note_1",
@@ -272,9 +402,22 @@ mod tests {
         );
         assert_eq!(rows[0].vi, "Dữ liệu phiếu trả lời (dạng rộng)");
         assert_eq!(rows[0].en, "Responses (wide)");
-        assert_eq!(rows[8].vi, "2025-01-01");
-        assert_eq!(rows[11].en, "2025-04-02T08:30:05Z");
-        assert_eq!(rows[13].vi, "Ô < 5 bị ẩn");
+        assert_eq!(rows[11].vi, "2025-01-01");
+        assert_eq!(rows[13].vi, "2025-03-28", "the data cut-off");
+        assert_eq!(rows[15].en, "2025-04-02T08:30:05Z");
+        assert_eq!(rows[17].vi, "Ô < 5 bị ẩn");
+        assert!(rows[8].en.starts_with("Wilson score interval, 95 %, z = 1.959964"), "{}", rows[8].en);
+        assert!(!rows.iter().any(|r| r.en.contains("xact")), "no interval is called exact");
+    }
+
+    #[test]
+    fn items_and_agencies_tables_name_criteria_and_channels() {
+        let (header, rows) = fixtures::codebook().item_rows();
+        assert_eq!(header[4], "criterion_id");
+        assert_eq!(rows[0][4..], ["access_time", "Thời gian", "Time", "0.5", "access", "in_person online"]);
+        let readme = fixtures::codebook().readme(&[("a.csv", "dữ liệu", "the data")]);
+        assert!(readme.contains("a.csv: dữ liệu") && readme.contains("a.csv: the data"), "{readme}");
+        assert!(readme.contains("data_through: 2025-03-28"), "{readme}");
     }
 
     #[test]

@@ -215,6 +215,9 @@ pub fn codebook_json(c: &Codebook) -> Value {
         "survey_title_en": c.survey_title_en,
         "method": c.method,
         "threshold": c.threshold,
+        "z": c.z,
+        "definition_sha256": c.definition_hash,
+        "data_through": c.data_through,
         "weights": c.weights.iter().map(|w| json!({
             "level": w.level, "id": w.id, "parent": w.parent, "weight": w.weight,
         })).collect::<Vec<_>>(),
@@ -222,6 +225,9 @@ pub fn codebook_json(c: &Codebook) -> Value {
         "scope_vi": c.scope_vi,
         "scope_en": c.scope_en,
         "generated_at_utc": c.generated_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "facts": c.meta_rows().into_iter().map(|r| json!({ "key": r.key, "vi": r.vi, "en": r.en })).collect::<Vec<_>>(),
+        "items": table_json(c.item_rows()),
+        "agencies": table_json(c.agency_rows()),
         "notes": c.notes.iter().map(|(vi, en)| json!({ "vi": vi, "en": en })).collect::<Vec<_>>(),
         "variables": c.variables.iter().map(|v| json!({
             "name": v.name,
@@ -234,6 +240,15 @@ pub fn codebook_json(c: &Codebook) -> Value {
             "range": v.range.map(|(lo, hi)| json!([lo, hi])),
         })).collect::<Vec<_>>(),
     })
+}
+
+/// A codebook table as a list of objects keyed by its header.
+fn table_json((header, rows): (&[&str], Vec<Vec<String>>)) -> Vec<Value> {
+    rows.into_iter()
+        .map(|row| {
+            Value::Object(header.iter().map(|h| (*h).to_owned()).zip(row.into_iter().map(Value::String)).collect())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -278,6 +293,11 @@ mod tests {
             scope_en: "The whole city".into(),
             generated_at: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap().and_hms_opt(1, 2, 3).unwrap(),
             notes: Vec::new(),
+            definition_hash: "ab".repeat(32),
+            z: crate::indices::Z_95,
+            data_through: NaiveDate::from_ymd_opt(2026, 12, 4),
+            items: Vec::new(),
+            agencies: Vec::new(),
             variables: vec![
                 variable("id", VarType::Text),
                 variable("a1", VarType::Integer),

@@ -107,6 +107,32 @@ pub struct Weight {
     pub weight: f64,
 }
 
+/// An item or question of the survey, with where it counts and who is asked it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemEntry {
+    /// The stored id (`A1`, `improve`); the wide file's columns derive from it.
+    pub id: String,
+    /// `rating_item` (counts towards its criterion), `rating`, `multi_choice`, `percent`.
+    pub kind: String,
+    pub text_vi: String,
+    pub text_en: String,
+    /// The criterion (and its domain, title and weight) a rating item belongs to.
+    pub criterion: Option<CriterionEntry>,
+    /// The channel codes the item is asked on.
+    pub channels: Vec<String>,
+}
+
+/// A criterion of the index method.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CriterionEntry {
+    pub id: String,
+    pub domain: String,
+    pub title_vi: String,
+    pub title_en: String,
+    /// Its weight within the domain.
+    pub weight: f64,
+}
+
 /// Everything a reader needs to use a data file without asking anyone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Codebook {
@@ -119,13 +145,19 @@ pub struct Codebook {
     pub survey_version: u32,
     pub survey_title_vi: String,
     pub survey_title_en: String,
+    /// SHA-256 of the survey definition's content, to tell which exact questionnaire was asked.
+    pub definition_hash: String,
     /// The index method id (`sipas-v1`) and its threshold (an answer ≥ threshold is satisfied).
     pub method: String,
     pub threshold: i64,
+    /// The z value of the 95 % intervals.
+    pub z: f64,
     pub weights: Vec<Weight>,
     pub period_code: String,
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
+    /// The last day with data in the period and scope (`None`: no data).
+    pub data_through: Option<NaiveDate>,
     /// The agencies and filters covered, in words.
     pub scope_vi: String,
     pub scope_en: String,
@@ -135,4 +167,8 @@ pub struct Codebook {
     pub notes: Vec<(String, String)>,
     /// The columns, in file order.
     pub variables: Vec<Variable>,
+    /// The survey's items and questions, in survey order.
+    pub items: Vec<ItemEntry>,
+    /// The agencies of the scope with their ancestors: enough to rebuild subtree figures.
+    pub agencies: Vec<crate::domain::Agency>,
 }

@@ -24,6 +24,8 @@ const DATA_SHEET: &str = "Dữ liệu";
 const META_SHEET: &str = "Thông tin";
 const VARIABLES_SHEET: &str = "Biến";
 const LABELS_SHEET: &str = "Nhãn giá trị";
+const ITEMS_SHEET: &str = "Câu hỏi";
+const AGENCIES_SHEET: &str = "Cơ quan";
 
 /// Above this estimate of a sheet's XML the package gets ZIP64 headers: a plain ZIP entry must
 /// stay under 4 GiB and the writer cannot switch half-way. The estimate is rough (escaping can
@@ -172,7 +174,7 @@ impl XlsxTable {
     }
 }
 
-/// A workbook with only the codebook sheets ("Thông tin", "Biến", "Nhãn giá trị"), for
+/// A workbook with only the codebook sheets ("Thông tin", "Biến", "Nhãn giá trị", "Câu hỏi", "Cơ quan"), for
 /// bundles whose data is not a table of its own.
 pub fn codebook_xlsx(path: &Path, codebook: &Codebook) -> Result<(), FormatError> {
     let mut workbook = Workbook::new();
@@ -346,6 +348,17 @@ fn add_codebook_sheets(workbook: &mut Workbook, codebook: &Codebook, formats: &F
             sheet.write_number(row, 4, missing)?;
         }
     }
+
+    for (name, (header, rows)) in [(ITEMS_SHEET, codebook.item_rows()), (AGENCIES_SHEET, codebook.agency_rows())] {
+        let columns: Vec<(&str, f64)> =
+            header.iter().map(|h| (*h, if h.contains("_vi") || h.contains("_en") { 40.0 } else { 16.0 })).collect();
+        let sheet = codebook_sheet(workbook, name, &columns, bold)?;
+        for (r, cells) in rows.iter().enumerate() {
+            for (c, cell) in cells.iter().enumerate() {
+                sheet.write_string(row_number(r + 1)?, column(c)?, excel_text(cell))?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -420,7 +433,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = write_fixture(dir.path(), EXCEL_MAX_ROWS);
         let mut book = read(&path);
-        assert_eq!(book.sheet_names(), ["Dữ liệu", "Thông tin", "Biến", "Nhãn giá trị"]);
+        assert_eq!(book.sheet_names(), ["Dữ liệu", "Thông tin", "Biến", "Nhãn giá trị", "Câu hỏi", "Cơ quan"]);
 
         let data = sheet(&mut book, "Dữ liệu");
         assert_eq!(data.get_size(), (4, 6));
@@ -453,7 +466,10 @@ mod tests {
         // Two data rows per sheet: the three fixture rows need two sheets.
         let path = write_fixture(dir.path(), 3);
         let mut book = read(&path);
-        assert_eq!(book.sheet_names(), ["Dữ liệu", "Dữ liệu (2)", "Thông tin", "Biến", "Nhãn giá trị"]);
+        assert_eq!(
+            book.sheet_names(),
+            ["Dữ liệu", "Dữ liệu (2)", "Thông tin", "Biến", "Nhãn giá trị", "Câu hỏi", "Cơ quan"]
+        );
         let first = sheet(&mut book, "Dữ liệu");
         let second = sheet(&mut book, "Dữ liệu (2)");
         assert_eq!(first.height(), 3);
@@ -531,7 +547,7 @@ mod tests {
         let path = dir.path().join("codebook.xlsx");
         codebook_xlsx(&path, &fixtures::codebook()).unwrap();
         let mut book = read(&path);
-        assert_eq!(book.sheet_names(), ["Thông tin", "Biến", "Nhãn giá trị"]);
+        assert_eq!(book.sheet_names(), ["Thông tin", "Biến", "Nhãn giá trị", "Câu hỏi", "Cơ quan"]);
         assert_codebook_sheets(&mut book);
     }
 

@@ -103,6 +103,21 @@ pub fn count(conn: &mut DbConn, f: &ResponseFilter) -> Result<i64, StoreError> {
     Ok(load_sql!(conn, &sql, Count)?.first().map_or(0, |c| c.n))
 }
 
+/// The last day with a response in the filter's period: the data cut-off an analyst needs
+/// when a period runs past today, or its data stop early.
+pub fn last_day(conn: &mut DbConn, f: &ResponseFilter) -> Result<Option<NaiveDate>, StoreError> {
+    #[derive(QueryableByName)]
+    struct Last {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+        d: Option<NaiveDate>,
+    }
+    let mut sql = Sql::new(conn);
+    sql.push("SELECT MAX(r.submitted_on) AS d FROM responses r");
+    filters(&mut sql, f)?;
+    sql.push(" AND r.submitted_on BETWEEN ").bind(Bind::Date(f.from)).push(" AND ").bind(Bind::Date(f.to));
+    Ok(load_sql!(conn, &sql, Last)?.first().and_then(|l| l.d))
+}
+
 /// The survey versions that responses in the period may have, lowest first: the registered
 /// one when there is only one, else those found in the period.
 pub fn versions(conn: &mut DbConn, survey_id: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<i32>, StoreError> {

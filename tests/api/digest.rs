@@ -139,7 +139,7 @@ async fn digest_figures_match_the_index_api() {
         same(figures.value, &g["overall"]["value"]);
         assert_eq!(figures.n, g["overall"]["n"].as_u64().unwrap());
         assert_eq!(figures.n_responses, g["n_responses"].as_u64().unwrap());
-        same(figures.response_rate, &g["response_rate"]);
+        same(figures.response_rate.map(|r| r * 100.0), &g["response_rate"]);
         assert_eq!(figures.small_n, g["small_n"].as_bool().unwrap());
         let criteria = g["criteria"].as_array().unwrap();
         assert_eq!(f.criteria.len(), 5);

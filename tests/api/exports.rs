@@ -158,7 +158,7 @@ async fn wide_csv_round_trips_with_its_codebook_and_spss_syntax() {
     for k in job["files"][0].as_object().unwrap().keys() {
         assert!(schema["files"]["items"]["properties"][k].is_object(), "file.{k} is not documented");
     }
-    assert_eq!(job["files"].as_array().unwrap().len(), 3, "{job}");
+    assert_eq!(job["files"].as_array().unwrap().len(), 5, "{job}");
 
     let data = download(&app, &key, file(&job, ".csv")).await;
     let (header, rows) = csv_rows(&data, true);
@@ -266,7 +266,8 @@ async fn long_zip_bundle_holds_every_answer_and_the_codebooks() {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
     names.sort();
-    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(names.len(), 7, "{names:?}");
+    assert!(names.iter().any(|n| n == "README.txt") && names.iter().any(|n| n.ends_with("_codebook_agencies.csv")));
     assert!(names.iter().any(|n| n.ends_with("_codebook.xlsx")) && names.iter().any(|n| n.ends_with(".sps")));
     let data_name = names.iter().find(|n| n.ends_with("_long.csv")).unwrap().clone();
     let mut data = Vec::new();
@@ -790,4 +791,56 @@ async fn python_reads_the_csv_and_the_xlsx_back() {
             assert_eq!(row["comment"].as_str().unwrap(), expected, "{source}");
         }
     }
+}
+
+/// The codebook files of a real export: items with their criteria and channels, the agency
+/// tree with parents, validity and successors, the data cut-off, and a README in both languages.
+#[tokio::test]
+async fn the_codebook_names_criteria_channels_agencies_and_the_data_cut_off() {
+    let app = spawn_app().await;
+    respond(&app, "T.HOSPITAL", 2).await;
+    let key = read_key(&app, None);
+    let body = json!({"dataset": "responses_wide", "format": "csv", "bom": false, "period": year()});
+    let job = export(&app, &key, body).await;
+    let table = |bytes: Vec<u8>| {
+        let (header, rows) = csv_rows(&bytes, false);
+        rows.into_iter().map(|r| header.iter().cloned().zip(r).collect::<HashMap<_, _>>()).collect::<Vec<_>>()
+    };
+    let items = table(download(&app, &key, file(&job, "_codebook_items.csv")).await);
+    let a1 = items.iter().find(|r| r["item_id"] == "A1").unwrap();
+    assert_eq!((a1["kind"].as_str(), a1["criterion_id"].as_str()), ("rating_item", "A"), "{a1:?}");
+    assert!(!a1["criterion_title_vi"].is_empty() && a1["criterion_weight"].parse::<f64>().unwrap() > 0.0);
+    let a4 = items.iter().find(|r| r["item_id"] == "A4").unwrap();
+    assert_eq!(a4["channels"], "online", "A4 is asked online only");
+    assert!(items.iter().any(|r| r["kind"] == "multi_choice" && r["criterion_id"].is_empty()));
+
+    let agencies = table(download(&app, &key, file(&job, "_codebook_agencies.csv")).await);
+    let plan = agencies.iter().find(|r| r["agency_code"] == "T.PLAN").unwrap();
+    assert_eq!((plan["valid_to"].as_str(), plan["successors"].as_str()), ("2025-02-28", "T.FINANCE"));
+    let hospital = agencies.iter().find(|r| r["agency_code"] == "T.HOSPITAL").unwrap();
+    assert_eq!((hospital["parent_code"].as_str(), hospital["kind"].as_str()), ("T.HEALTH", "hospital"));
+
+    let (_, meta) = csv_rows(&download(&app, &key, file(&job, "_codebook.csv")).await, false);
+    let fact =
+        |key: &str| meta.iter().find(|r| r[0] == "meta" && r[1] == key).unwrap_or_else(|| panic!("{key}"))[4].clone();
+    assert_eq!(fact("data_through"), sipas::clock::today().to_string());
+    assert_eq!(fact("definition_sha256").len(), 64);
+    assert!(fact("interval").starts_with("Wilson score interval"));
+    assert!(fact("units").contains("percentages (0–100)"));
+
+    // An agency-bound export lists its subtree with the ancestors, not the whole city.
+    let bound = read_key(&app, Some("T.HEALTH"));
+    let body = json!({"dataset": "index_table", "format": "zip", "bom": false, "period": year()});
+    let job = export(&app, &bound, body).await;
+    let bytes = download(&app, &bound, file(&job, ".zip")).await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut readme = String::new();
+    zip.by_name("README.txt").unwrap().read_to_string(&mut readme).unwrap();
+    assert!(readme.contains("Các tệp:") && readme.contains("Files:") && readme.contains("data_through:"), "{readme}");
+    let name =
+        zip.file_names().map(|n| n.unwrap().into_owned()).find(|n| n.ends_with("_codebook_agencies.csv")).unwrap();
+    let mut csv = Vec::new();
+    zip.by_name(&name).unwrap().read_to_end(&mut csv).unwrap();
+    let codes: Vec<String> = table(csv).into_iter().map(|r| r["agency_code"].clone()).collect();
+    assert_eq!(codes, ["T.CITY", "T.HEALTH", "T.HOSPITAL"]);
 }

@@ -119,7 +119,7 @@ async fn figures_match_a_hand_computation() {
 
     let finance = group(&body, "T.FINANCE");
     assert_eq!((finance["n_responses"].as_u64(), finance["n_invitations"].as_u64()), (Some(5), Some(8)));
-    close(&finance["response_rate"], 5.0 / 8.0);
+    close(&finance["response_rate"], 100.0 * 5.0 / 8.0);
     let a1 = figure(finance, "items", "A1");
     close(&a1["value"], 40.0);
     assert_eq!((a1["n"].as_u64(), a1["small_n"].as_bool()), (Some(5), Some(false)));
@@ -361,8 +361,12 @@ async fn figures_equal_a_brute_force_recomputation_on_random_data() {
             let code = g["code"].as_str().unwrap();
             let mut input = expected.get(code).cloned().unwrap_or_default();
             input.n_invitations = Some(invited.get(code).copied().unwrap_or(0));
-            let want =
+            let mut want =
                 serde_json::to_value(sipas::indices::compute(def, &input, sipas::indices::DEFAULT_SMALL_N)).unwrap();
+            // The engine keeps a ratio; the API writes every rate as a percentage.
+            if let Some(rate) = want["response_rate"].as_f64() {
+                want["response_rate"] = serde_json::json!(rate * 100.0);
+            }
             for field in ["n_responses", "response_rate", "overall", "domains", "criteria", "items", "small_n"] {
                 assert!(
                     same(&g[field], &want[field]),
