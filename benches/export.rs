@@ -246,16 +246,22 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let job = {
         let mut conn = db.get()?;
-        sipas::exports::service::check(&mut conn, &surveys, &requester, &pairs, &settings.default_survey, today)
-            .and_then(|checked| {
-                // The benchmark measures the writer; the fair-use limits are not what it runs into.
-                let unlimited = sipas::exports::service::Limits { max_open: u32::MAX, max_rows_per_day: u64::MAX };
-                sipas::exports::service::queue(&mut conn, &checked, unlimited)
-            })
-            .map_err(|e| match e {
-                sipas::exports::service::StartError::Invalid(errors) => anyhow::anyhow!("invalid request: {errors:?}"),
-                other => anyhow::anyhow!(other),
-            })?
+        // The benchmark measures the writers; the fair-use limits are not what it runs into.
+        let unlimited = sipas::exports::service::Limits::none();
+        sipas::exports::service::check(
+            &mut conn,
+            &surveys,
+            &requester,
+            &pairs,
+            &settings.default_survey,
+            today,
+            unlimited,
+        )
+        .and_then(|checked| sipas::exports::service::queue(&mut conn, &checked, unlimited))
+        .map_err(|e| match e {
+            sipas::exports::service::StartError::Invalid(errors) => anyhow::anyhow!("invalid request: {errors:?}"),
+            other => anyhow::anyhow!(other),
+        })?
     };
     let queued = started.elapsed();
     let claimed = db

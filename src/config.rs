@@ -69,6 +69,9 @@ pub struct Settings {
     /// Rows one user or API key may export in 24 hours (the rows of the jobs started in that
     /// time); a job that would start beyond it is refused until older jobs age out.
     pub export_max_rows_per_day: u64,
+    /// Rows a long-format XLSX may hold (at most one Excel sheet, 1,048,575); a larger one is
+    /// refused with a pointer to CSV or Parquet.
+    pub export_long_xlsx_max_rows: u32,
     /// The SMTP server: `smtp://host:port` (plain, or STARTTLS when offered), `smtp://…?tls=required`
     /// or `smtps://host:465`; credentials as `smtp://user:pass@host`. Unset: e-mail is off (nothing
     /// is queued, citizens' addresses are erased after the reminder window all the same).
@@ -173,6 +176,7 @@ impl Default for Settings {
             export_batch_pause_ms: 0,
             export_max_open: 3,
             export_max_rows_per_day: 10_000_000,
+            export_long_xlsx_max_rows: 1_048_575,
             smtp_url: None,
             mail_from: "Khảo sát sự hài lòng <noreply@localhost>".into(),
             mail_rate_per_minute: 120,
@@ -235,6 +239,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SIPAS_EXPORT_BATCH_PAUSE_MS", "export_batch_pause_ms"),
     ("SIPAS_EXPORT_MAX_OPEN", "export_max_open"),
     ("SIPAS_EXPORT_MAX_ROWS_PER_DAY", "export_max_rows_per_day"),
+    ("SIPAS_EXPORT_LONG_XLSX_MAX_ROWS", "export_long_xlsx_max_rows"),
     ("SIPAS_SMTP_URL", "smtp_url"),
     ("SIPAS_MAIL_FROM", "mail_from"),
     ("SIPAS_MAIL_RATE_PER_MINUTE", "mail_rate_per_minute"),
@@ -316,6 +321,7 @@ impl Settings {
                 "SIPAS_EXPORT_BATCH_PAUSE_MS" => self.export_batch_pause_ms = num(var, &v)?,
                 "SIPAS_EXPORT_MAX_OPEN" => self.export_max_open = num(var, &v)?,
                 "SIPAS_EXPORT_MAX_ROWS_PER_DAY" => self.export_max_rows_per_day = num(var, &v)?,
+                "SIPAS_EXPORT_LONG_XLSX_MAX_ROWS" => self.export_long_xlsx_max_rows = num(var, &v)?,
                 "SIPAS_SMTP_URL" => self.smtp_url = Some(v).filter(|u| !u.trim().is_empty()),
                 "SIPAS_MAIL_FROM" => self.mail_from = v,
                 "SIPAS_MAIL_RATE_PER_MINUTE" => self.mail_rate_per_minute = num(var, &v)?,
@@ -433,6 +439,9 @@ impl Settings {
         }
         if self.export_max_rows_per_day == 0 {
             return invalid("export_max_rows_per_day", "must be at least 1");
+        }
+        if self.export_long_xlsx_max_rows == 0 || self.export_long_xlsx_max_rows > 1_048_575 {
+            return invalid("export_long_xlsx_max_rows", "must be between 1 and 1048575 (one Excel sheet)");
         }
         if let Some(url) = &self.smtp_url {
             if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {

@@ -156,7 +156,7 @@ fn items(def: &SurveyDefinition) -> Vec<ItemEntry> {
             text_vi: q.text.vi.clone(),
             text_en: q.text.en.clone(),
             criterion: None,
-            channels: codes(&Channel::ALL),
+            channels: codes(Channel::ALL),
         });
     }
     out

@@ -227,16 +227,7 @@ impl Runner {
             Some(m) => m.variables(),
             None => index_tables::variables(),
         };
-        let filter = ResponseFilter {
-            survey_id: req.survey.clone(),
-            survey_version: i32::try_from(req.version).unwrap_or(i32::MAX),
-            from: period.from(),
-            to: period.to(),
-            agencies: agencies.clone(),
-            field: req.field.map(|f| f.code().to_owned()),
-            channel: req.channel.map(|c| c.code().to_owned()),
-            procedure: req.procedure.clone(),
-        };
+        let filter = req.response_filter(&period, agencies.clone());
         let data_through = self.db.run_blocking(false, |c| export_rows::last_day(c, &filter))?;
         let coverage = describe::Coverage { agencies: agencies.as_deref(), data_through };
         let codebook = describe::codebook(&req, def, &tree, &period, &coverage, variables, self.small_n, store::now());

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{Channel, Field, Visibility};
 use crate::indices::Period;
 use crate::reports::query::FieldErrors;
+use crate::store::export_rows::ResponseFilter;
 
 /// What rows an export holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +124,20 @@ pub struct ExportRequest {
 impl ExportRequest {
     pub fn period(&self) -> Result<Period, crate::indices::PeriodError> {
         Period::parse(&self.period)
+    }
+
+    /// The responses this request selects in `period`, among `agencies` (`None`: all).
+    pub fn response_filter(&self, period: &Period, agencies: Option<Vec<String>>) -> ResponseFilter {
+        ResponseFilter {
+            survey_id: self.survey.clone(),
+            survey_version: i32::try_from(self.version).unwrap_or(i32::MAX),
+            from: period.from(),
+            to: period.to(),
+            agencies,
+            field: self.field.map(|f| f.code().to_owned()),
+            channel: self.channel.map(|c| c.code().to_owned()),
+            procedure: self.procedure.clone(),
+        }
     }
 
     /// The scope in compact text, for the audit log and the job list.

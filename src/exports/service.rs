@@ -27,17 +27,30 @@ pub enum StartError {
     Store(#[from] StoreError),
 }
 
-/// What one user or key may have the export workers do (settings `export_max_open` and
-/// `export_max_rows_per_day`).
+/// What one user or key may have the export workers do (settings `export_max_open`,
+/// `export_max_rows_per_day` and `export_long_xlsx_max_rows`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     pub max_open: u32,
     pub max_rows_per_day: u64,
+    /// The most rows a long XLSX may hold: at most one Excel sheet, since beyond it the
+    /// workbook's XML runs to gigabytes that no spreadsheet opens (CSV and Parquet have no
+    /// such limit).
+    pub long_xlsx_max_rows: u32,
 }
 
 impl Limits {
     pub fn of(settings: &crate::config::Settings) -> Limits {
-        Limits { max_open: settings.export_max_open, max_rows_per_day: settings.export_max_rows_per_day }
+        Limits {
+            max_open: settings.export_max_open,
+            max_rows_per_day: settings.export_max_rows_per_day,
+            long_xlsx_max_rows: settings.export_long_xlsx_max_rows,
+        }
+    }
+
+    /// No limits: for benchmarks and tools that measure the writers.
+    pub fn none() -> Limits {
+        Limits { max_open: u32::MAX, max_rows_per_day: u64::MAX, long_xlsx_max_rows: u32::MAX }
     }
 }
 
@@ -62,6 +75,7 @@ pub fn check(
     pairs: &[(String, String)],
     default_survey: &str,
     today: NaiveDate,
+    limits: Limits,
 ) -> Result<Checked, StartError> {
     let draft = request::parse(pairs, default_survey, today).map_err(StartError::Invalid)?;
     let mut req = draft.request;
@@ -73,11 +87,13 @@ pub fn check(
         }));
     }
     let tree = AgencyTree::new(store::agencies::all(conn)?);
-    reports::selected_agencies(&tree, &who.visibility, req.agency.as_deref(), req.lineage).map_err(|e| match e {
-        ReportError::Forbidden => StartError::Forbidden(e.to_string()),
-        ReportError::Invalid(k, m) => invalid(k, m),
-        ReportError::Store(e) => StartError::Store(e),
-    })?;
+    let agencies = reports::selected_agencies(&tree, &who.visibility, req.agency.as_deref(), req.lineage).map_err(
+        |e| match e {
+            ReportError::Forbidden => StartError::Forbidden(e.to_string()),
+            ReportError::Invalid(k, m) => invalid(k, m),
+            ReportError::Store(e) => StartError::Store(e),
+        },
+    )?;
     reports::definition(surveys, &req.survey, draft.version_given).map_err(|e| match e {
         ReportError::Invalid(k, m) => invalid(k, m),
         other => invalid("survey", other.to_string()),
@@ -105,6 +121,20 @@ pub fn check(
     };
     if surveys.get(&req.survey, req.version).is_none() {
         return Err(invalid("version", format!("{} has no version {} here", req.survey, req.version)));
+    }
+    if req.dataset == request::Dataset::ResponsesLong && req.format == request::Format::Xlsx {
+        let period = req.period().map_err(|e| invalid("period", e.to_string()))?;
+        let rows = store::export_rows::long_rows(conn, &req.response_filter(&period, agencies))?;
+        let max = limits.long_xlsx_max_rows;
+        if rows > i64::from(max) {
+            return Err(invalid(
+                "format",
+                format!(
+                    "a long XLSX of this selection would hold up to {rows} rows, more than one spreadsheet sheet \
+                     opens ({max}, setting export_long_xlsx_max_rows); choose format csv or parquet, or a narrower selection"
+                ),
+            ));
+        }
     }
     let visibility = match &who.visibility {
         Visibility::City => "city".to_owned(),

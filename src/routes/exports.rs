@@ -80,8 +80,9 @@ async fn start(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -
     let (surveys, default_survey) = (state.surveys.clone(), state.settings.default_survey.clone());
     let today = crate::clock::today();
     // The checks only read: they stay out of SQLite's writer turn, which submits share.
-    let checked = state.db.run(move |c| service::check(c, &surveys, &who, &pairs, &default_survey, today)).await?;
     let limits = service::Limits::of(&state.settings);
+    let checked =
+        state.db.run(move |c| service::check(c, &surveys, &who, &pairs, &default_survey, today, limits)).await?;
     let job = state.db.run_write(move |c| service::queue(c, &checked, limits)).await?;
     state.wake_exports();
     let view = JobView::new(&job, &[]);

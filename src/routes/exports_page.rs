@@ -370,8 +370,9 @@ async fn create(
     let (surveys, default_survey) = (state.surveys.clone(), state.settings.default_survey.clone());
     let today = crate::clock::today();
     let submitted = pairs.clone();
-    let checked = state.db.run(move |c| service::check(c, &surveys, &who, &submitted, &default_survey, today)).await;
     let limits = service::Limits::of(&state.settings);
+    let checked =
+        state.db.run(move |c| service::check(c, &surveys, &who, &submitted, &default_survey, today, limits)).await;
     let started = match checked {
         Ok(checked) => state.db.run_write(move |c| service::queue(c, &checked, limits)).await,
         Err(e) => Err(e),

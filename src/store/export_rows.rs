@@ -103,6 +103,17 @@ pub fn count(conn: &mut DbConn, f: &ResponseFilter) -> Result<i64, StoreError> {
     Ok(load_sql!(conn, &sql, Count)?.first().map_or(0, |c| c.n))
 }
 
+/// The rows a long file of the filter holds at most: its stored answers plus one comment row
+/// per response.
+pub fn long_rows(conn: &mut DbConn, f: &ResponseFilter) -> Result<i64, StoreError> {
+    let mut sql = Sql::new(conn);
+    sql.push("SELECT COUNT(*) AS n FROM answers a JOIN responses r ON r.id = a.response_id");
+    filters(&mut sql, f)?;
+    sql.push(" AND r.submitted_on BETWEEN ").bind(Bind::Date(f.from)).push(" AND ").bind(Bind::Date(f.to));
+    let answers = load_sql!(conn, &sql, Count)?.first().map_or(0, |c| c.n);
+    Ok(answers + count(conn, f)?)
+}
+
 /// The last day with a response in the filter's period: the data cut-off an analyst needs
 /// when a period runs past today, or its data stop early.
 pub fn last_day(conn: &mut DbConn, f: &ResponseFilter) -> Result<Option<NaiveDate>, StoreError> {

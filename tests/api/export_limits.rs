@@ -95,3 +95,23 @@ fn owners_take_turns_at_the_workers() {
     assert_eq!(jobs::open_count(&mut db.get().unwrap(), "key:flood").unwrap(), 60);
     assert_eq!(jobs::open_count(&mut db.get().unwrap(), "user:analyst").unwrap(), 1);
 }
+
+#[tokio::test]
+async fn a_long_xlsx_larger_than_a_sheet_is_refused_with_csv_and_parquet_named() {
+    // Each full response stores well over five answers: two responses exceed ten rows.
+    let app = spawn_app_with(|s| s.export_long_xlsx_max_rows = 10).await;
+    for i in 0..2 {
+        let token = app.mint_token(&format!("HS-XL-{i}")).await;
+        assert_eq!(app.post_answers(&token, &full_answers()).await.status(), 201);
+    }
+    let key = read_key(&app, None);
+    let year = sipas::clock::today().format("%Y").to_string();
+    let refused = start(&app, &key, &json!({"dataset": "responses_long", "format": "xlsx", "period": year})).await;
+    assert_eq!(refused.status(), 422);
+    let refused: Value = refused.json().await.unwrap();
+    let message = refused["fields"]["format"].as_str().unwrap();
+    assert!(message.contains("csv or parquet") && message.contains("(10, setting"), "{message}");
+    // The same selection as CSV, or wide as XLSX, is fine.
+    export(&app, &key, json!({"dataset": "responses_long", "format": "csv", "period": year})).await;
+    export(&app, &key, json!({"dataset": "responses_wide", "format": "xlsx", "period": year})).await;
+}
