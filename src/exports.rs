@@ -2,12 +2,14 @@
 //! CSV, XLSX, SPSS syntax and ZIP, written by background jobs that stream rows to disk.
 //!
 //! - [`request`], [`service`]: what may be asked, by whom; starting and reading jobs.
-//! - [`job`], [`worker`]: running a job under a lease; the background worker.
+//! - [`job`], [`worker`]: running a job under a lease; the background worker;
+//!   [`companions`]: the codebooks, syntax and bundle beside the data.
 //! - [`microdata`], [`index_tables`], [`describe`]: the rows and the codebook.
 //! - [`table`] and the writers ([`csv_file`], [`xlsx_file`], [`spss`], [`bundle`],
 //!   [`parquet_file`], [`hashing`]): files from rows, knowing nothing of surveys.
 
 pub mod bundle;
+pub mod companions;
 pub mod csv_file;
 pub mod describe;
 pub mod format_error;

@@ -79,6 +79,19 @@ fn notes(req: &ExportRequest, small_n: u64) -> Vec<(String, String)> {
             ));
         }
         Dataset::ResponsesLong => notes.push((
+            "Tệp câu trả lời chỉ có mã phiếu và câu trả lời; ngày, cơ quan, lĩnh vực, kênh và thông tin người trả lời \
+             ở tệp người trả lời (…_respondents), mỗi phiếu một dòng: ghép hai tệp theo response_id."
+                .into(),
+            "The answers file holds the response id and the answer only; the date, agency, field, channel and \
+             respondent profile are in the respondents file (…_respondents), one row per response: join the two on \
+             response_id."
+                .into(),
+        )),
+        Dataset::IndexTable | Dataset::IndexTrend => {}
+    }
+    match req.dataset {
+        Dataset::ResponsesWide => {}
+        Dataset::ResponsesLong => notes.push((
             format!(
                 "Mỗi câu trả lời được lưu là một dòng; câu không trả lời thì không có dòng. Mỗi dòng điền đúng một \
                  cột: value = thang hài lòng 1–5 ({NOT_APPLICABLE} = không có ý kiến / không áp dụng), percent = câu \

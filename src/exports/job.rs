@@ -7,14 +7,14 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::csv_file::rows_csv;
+use super::companions::{self, Written};
 use super::describe;
 use super::index_tables;
 use super::microdata::Microdata;
 use super::parquet_file::ParquetTable;
-use super::request::{ExportRequest, Format};
+use super::request::{Dataset, ExportRequest, Format};
 use super::table::{Cell, Codebook};
-use super::{codebook_csv, codebook_xlsx, sha256_file, spss_syntax, write_zip, CsvTable, FormatError, XlsxTable};
+use super::{sha256_file, CsvTable, FormatError, XlsxTable};
 use crate::db::Db;
 use crate::domain::{AgencyTree, Visibility};
 use crate::reports::{self, ReportError};
@@ -27,8 +27,8 @@ use crate::surveys::Registry;
 /// Responses read per query.
 pub const BATCH: i64 = 2_000;
 
-/// The files a job wrote: name and content type.
-type Written = Vec<(String, &'static str)>;
+/// The title of the long file's respondents table.
+const RESPONDENTS_TITLE: (&str, &str) = ("Người trả lời (mỗi phiếu một dòng)", "Respondents (one row per response)");
 
 /// What a worker needs to run jobs.
 #[derive(Clone)]
@@ -219,10 +219,8 @@ impl Runner {
         // The scope is checked again: the agency tree may have changed since the request.
         let agencies = reports::selected_agencies(&tree, &visibility, req.agency.as_deref(), req.lineage)?;
         let stem = req.file_stem();
-        let microdata = req
-            .dataset
-            .is_microdata()
-            .then(|| Microdata::new(def, &tree, req.dataset == super::request::Dataset::ResponsesWide));
+        let microdata =
+            req.dataset.is_microdata().then(|| Microdata::new(def, &tree, req.dataset == Dataset::ResponsesWide));
         let variables = match &microdata {
             Some(m) => m.variables(),
             None => index_tables::variables(),
@@ -231,22 +229,27 @@ impl Runner {
         let data_through = self.db.run_blocking(false, |c| export_rows::last_day(c, &filter))?;
         let coverage = describe::Coverage { agencies: agencies.as_deref(), data_through };
         let codebook = describe::codebook(&req, def, &tree, &period, &coverage, variables, self.small_n, store::now());
-        let header: Vec<&str> = codebook.variables.iter().map(|v| v.name.as_str()).collect();
-        let csv_name = format!("{stem}.csv");
-        let mut sink = match req.format {
-            Format::Xlsx => Sink::Xlsx(Box::new(XlsxTable::create(&partial.join(format!("{stem}.xlsx")), &codebook)?)),
-            Format::Parquet => {
-                Sink::Parquet(Box::new(ParquetTable::create(&partial.join(format!("{stem}.parquet")), &codebook)?))
+        let respondents = microdata.as_ref().filter(|_| req.dataset == Dataset::ResponsesLong).map(|m| {
+            let (title_vi, title_en) = RESPONDENTS_TITLE;
+            Codebook {
+                title_vi: title_vi.into(),
+                title_en: title_en.into(),
+                dataset: format!("{}_respondents", req.dataset.code()),
+                variables: m.respondent_variables(),
+                ..codebook.clone()
             }
-            Format::Csv | Format::Zip => {
-                Sink::Csv(Box::new(CsvTable::create(&partial.join(&csv_name), req.bom, &header)?))
-            }
-        };
+        });
+        let mut tables = vec![(stem.clone(), codebook)];
+        tables.extend(respondents.map(|c| (format!("{stem}_respondents"), c)));
+        let mut sinks = tables
+            .iter()
+            .map(|(stem, codebook)| Sink::create(&req, partial, stem, codebook))
+            .collect::<Result<Vec<_>, _>>()?;
         match &microdata {
             Some(m) => {
                 let total = self.db.run_blocking(false, |c| export_rows::count(c, &filter))?;
                 p.total.store(total, Ordering::SeqCst);
-                self.stream(m, &filter, &mut sink, p)?;
+                self.stream(m, &filter, &mut sinks, p)?;
             }
             None => {
                 let rows = self.db.run_blocking(false, |c| {
@@ -254,26 +257,31 @@ impl Runner {
                 })?;
                 p.total.store(rows.len() as i64, Ordering::SeqCst);
                 for row in &rows {
-                    sink.write_row(row)?;
+                    sinks[0].write_row(row)?;
                 }
                 p.done.store(rows.len() as i64, Ordering::SeqCst);
             }
         }
         self.check(p)?;
-        sink.finish()?;
+        for sink in sinks {
+            sink.finish()?;
+        }
         self.check(p)?;
-        Ok((req.clone(), self.companions(&req, &codebook, partial, &stem)?))
+        Ok((req.clone(), companions::write(&req, &tables, partial)?))
     }
 
-    /// Streams the responses, day by day and a batch at a time.
+    /// Streams the responses, day by day and a batch at a time, into the data table and, for
+    /// the long file, the respondents table (`sinks[1]`).
     fn stream(
         &self,
         m: &Microdata<'_>,
         filter: &ResponseFilter,
-        sink: &mut Sink,
+        sinks: &mut [Sink],
         p: &Progress,
     ) -> Result<(), JobError> {
+        let (data, respondents) = sinks.split_first_mut().ok_or(FormatError::Broken("export"))?;
         let mut rows = Vec::new();
+        let mut respondent = Vec::new();
         let mut day = filter.from;
         while day <= filter.to {
             let mut after: Option<String> = None;
@@ -284,7 +292,11 @@ impl Runner {
                 for r in &batch {
                     m.rows(r, &mut rows);
                     for row in &rows {
-                        sink.write_row(row)?;
+                        data.write_row(row)?;
+                    }
+                    if let Some(sink) = respondents.first_mut() {
+                        m.respondent_row(r, &mut respondent);
+                        sink.write_row(&respondent)?;
                     }
                 }
                 p.done.fetch_add(batch.len() as i64, Ordering::SeqCst);
@@ -302,88 +314,6 @@ impl Runner {
             }
         }
         Ok(())
-    }
-
-    /// The files beside the data: the codebook and SPSS syntax for CSV, all of it zipped for ZIP.
-    fn companions(
-        &self,
-        req: &ExportRequest,
-        codebook: &Codebook,
-        partial: &Path,
-        stem: &str,
-    ) -> Result<Vec<(String, &'static str)>, JobError> {
-        const CSV: &str = "text/csv; charset=utf-8";
-        const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-        const SPS: &str = "text/plain; charset=utf-8";
-        let csv_name = format!("{stem}.csv");
-        let codebook_name = format!("{stem}_codebook.csv");
-        let sps_name = format!("{stem}.sps");
-        match req.format {
-            Format::Xlsx => Ok(vec![(format!("{stem}.xlsx"), XLSX)]),
-            Format::Parquet => Ok(vec![(format!("{stem}.parquet"), "application/vnd.apache.parquet")]),
-            Format::Csv | Format::Zip => {
-                codebook_csv(&partial.join(&codebook_name), req.bom, codebook)?;
-                let items_name = format!("{stem}_codebook_items.csv");
-                let (header, rows) = codebook.item_rows();
-                rows_csv(&partial.join(&items_name), req.bom, header, &rows)?;
-                let agencies_name = format!("{stem}_codebook_agencies.csv");
-                let (header, rows) = codebook.agency_rows();
-                rows_csv(&partial.join(&agencies_name), req.bom, header, &rows)?;
-                std::fs::write(partial.join(&sps_name), spss_syntax(codebook, &csv_name, req.bom))
-                    .map_err(FormatError::from)?;
-                if req.format == Format::Csv {
-                    return Ok(vec![
-                        (csv_name, CSV),
-                        (codebook_name, CSV),
-                        (items_name, CSV),
-                        (agencies_name, CSV),
-                        (sps_name, SPS),
-                    ]);
-                }
-                let xlsx_codebook = format!("{stem}_codebook.xlsx");
-                codebook_xlsx(&partial.join(&xlsx_codebook), codebook)?;
-                let described = [
-                    (csv_name.as_str(), "dữ liệu", "the data"),
-                    (
-                        codebook_name.as_str(),
-                        "từ điển biến: thông tin, trọng số, biến, nhãn giá trị",
-                        "codebook: facts, weights, variables, value labels",
-                    ),
-                    (
-                        items_name.as_str(),
-                        "câu hỏi: tiêu chí, trọng số, kênh được hỏi",
-                        "items: criterion, weight, channels asked on",
-                    ),
-                    (
-                        agencies_name.as_str(),
-                        "cơ quan: tên, loại, cấp trên, hiệu lực, đơn vị kế thừa",
-                        "agencies: names, kind, parent, validity, successors",
-                    ),
-                    (
-                        xlsx_codebook.as_str(),
-                        "từ điển biến dạng Excel (mọi bảng trên)",
-                        "the codebook as Excel (all the tables above)",
-                    ),
-                    (
-                        sps_name.as_str(),
-                        "cú pháp SPSS/PSPP đọc tệp dữ liệu với nhãn và mã thiếu",
-                        "SPSS/PSPP syntax that reads the data with labels and missing codes",
-                    ),
-                ];
-                let readme = "README.txt".to_owned();
-                std::fs::write(partial.join(&readme), codebook.readme(&described)).map_err(FormatError::from)?;
-                let parts = [csv_name, codebook_name, items_name, agencies_name, xlsx_codebook, sps_name, readme];
-                let paths: Vec<PathBuf> = parts.iter().map(|n| partial.join(n)).collect();
-                let entries: Vec<(&str, &Path)> =
-                    parts.iter().map(String::as_str).zip(paths.iter().map(PathBuf::as_path)).collect();
-                let zip_name = format!("{stem}.zip");
-                write_zip(&partial.join(&zip_name), &entries)?;
-                for path in &paths {
-                    std::fs::remove_file(path).map_err(FormatError::from)?;
-                }
-                Ok(vec![(zip_name, "application/zip")])
-            }
-        }
     }
 
     /// Hashes the files, moves the folder in place and marks the job done (with its audit
@@ -452,6 +382,16 @@ enum Sink {
 }
 
 impl Sink {
+    /// The data file of table `stem` in the request's format.
+    fn create(req: &ExportRequest, partial: &Path, stem: &str, codebook: &Codebook) -> Result<Sink, FormatError> {
+        let path = partial.join(companions::data_file(req.format, stem));
+        Ok(match req.format {
+            Format::Xlsx => Sink::Xlsx(Box::new(XlsxTable::create(&path, codebook)?)),
+            Format::Parquet => Sink::Parquet(Box::new(ParquetTable::create(&path, codebook)?)),
+            Format::Csv | Format::Zip => Sink::Csv(Box::new(CsvTable::create(&path, req.bom, &codebook.header())?)),
+        })
+    }
+
     fn write_row(&mut self, row: &[Cell]) -> Result<(), FormatError> {
         match self {
             Sink::Csv(t) => t.write_row(row),

@@ -158,9 +158,25 @@ impl<'a> Microdata<'a> {
         v
     }
 
-    /// Every column, in file order, with its codebook entry.
+    /// The columns of the long file's respondents table: one row per response, the wide
+    /// file's columns before the answers.
+    pub fn respondent_variables(&self) -> Vec<Variable> {
+        self.fixed_variables()
+    }
+
+    /// The respondents-table row of one response.
+    pub fn respondent_row(&self, r: &ResponseRow, row: &mut Vec<Cell>) {
+        row.clear();
+        self.fixed_cells(r, row);
+    }
+
+    /// Every column, in file order, with its codebook entry. The long file is lean: the
+    /// response id, then the answer; the per-response columns are in the respondents table.
     pub fn variables(&self) -> Vec<Variable> {
         let mut v = self.fixed_variables();
+        if !self.wide {
+            v.truncate(1);
+        }
         let scale = self.def.scale();
         let rating_labels: Vec<ValueLabel> =
             scale.labels.iter().enumerate().map(|(i, t)| label(i + 1, &t.vi, &t.en)).collect();
@@ -322,7 +338,8 @@ impl<'a> Microdata<'a> {
     }
 
     /// The row(s) of one response: one in the wide file; in the long file one per stored
-    /// answer in column order, then one for the comment if there is one. `rows` is cleared
+    /// answer in column order, then one for the comment if there is one (the rest of the
+    /// response is its [`Microdata::respondent_row`]). `rows` is cleared
     /// first; its buffers are reused.
     pub fn rows(&self, r: &ResponseRow, rows: &mut Vec<Vec<Cell>>) {
         let comment = r.comment.as_deref().filter(|c| !c.trim().is_empty()).map(mask_personal_data);
@@ -364,8 +381,8 @@ impl<'a> Microdata<'a> {
         answers.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         // `value`, `percent`, `chosen`, `text`: each row fills the one its answer belongs to.
         let mut push = |item: &str, slot: usize, cell: Cell| {
-            let mut row = Vec::with_capacity(self.fixed + 6);
-            self.fixed_cells(r, &mut row);
+            let mut row = Vec::with_capacity(7);
+            row.push(Cell::Text(r.id.clone()));
             row.push(Cell::Text(item.to_owned()));
             row.push(self.criterion.get(item).map_or(Cell::Empty, |c| Cell::Text(c.clone())));
             let mut answer = [Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty];
@@ -472,7 +489,9 @@ mod tests {
         let m = Microdata::new(&def, &tree, false);
         let variables = m.variables();
         let names: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
-        assert_eq!(names[names.len() - 6..], ["item_id", "criterion_id", "value", "percent", "chosen", "text"]);
+        assert_eq!(names, ["response_id", "item_id", "criterion_id", "value", "percent", "chosen", "text"]);
+        let respondent: Vec<String> = m.respondent_variables().into_iter().map(|v| v.name).collect();
+        assert_eq!(respondent[..4], ["response_id", "survey_id", "survey_version", "submitted_on"]);
         let var = |name: &str| variables.iter().find(|v| v.name == name).unwrap();
         // `value` is labelled with the satisfaction scale and nothing else: code 1 has one label.
         let value = var("value");
@@ -489,6 +508,11 @@ mod tests {
         let tail = |row: &Vec<Cell>| row[row.len() - 6..].to_vec();
         let text = |s: &str| Cell::Text(s.into());
         let got: Vec<Vec<Cell>> = rows.iter().map(tail).collect();
+        assert!(rows.iter().all(|r| r.len() == 7 && r[0] == Cell::Text("r1".into())));
+        let mut respondent = Vec::new();
+        m.respondent_row(&response("r1", "A1=4"), &mut respondent);
+        assert_eq!(respondent.len(), m.respondent_variables().len());
+        assert_eq!(respondent[4], Cell::Text("T.X".into()));
         let e = Cell::Empty;
         assert_eq!(
             got,

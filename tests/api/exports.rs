@@ -266,17 +266,33 @@ async fn long_zip_bundle_holds_every_answer_and_the_codebooks() {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
     names.sort();
-    assert_eq!(names.len(), 7, "{names:?}");
+    // Answers and respondents, each with its codebook (CSV, XLSX) and syntax; items, agencies, README.
+    assert_eq!(names.len(), 11, "{names:?}");
     assert!(names.iter().any(|n| n == "README.txt") && names.iter().any(|n| n.ends_with("_codebook_agencies.csv")));
+    assert!(names.iter().any(|n| n.ends_with("_long_respondents.sps")));
     assert!(names.iter().any(|n| n.ends_with("_codebook.xlsx")) && names.iter().any(|n| n.ends_with(".sps")));
     let data_name = names.iter().find(|n| n.ends_with("_long.csv")).unwrap().clone();
     let mut data = Vec::new();
     zip.by_name(&data_name).unwrap().read_to_end(&mut data).unwrap();
     let (header, rows) = csv_rows(&data, false);
+    assert_eq!(header, ["response_id", "item_id", "criterion_id", "value", "percent", "chosen", "text"], "lean");
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let stored = stored(&app);
     let answers: usize = stored.values().map(BTreeMap::len).sum();
     assert_eq!(rows.len(), answers + 4, "one row per answer and one per comment");
+    let respondents_name = names.iter().find(|n| n.ends_with("_long_respondents.csv")).unwrap().clone();
+    let mut respondents = Vec::new();
+    zip.by_name(&respondents_name).unwrap().read_to_end(&mut respondents).unwrap();
+    let (r_header, r_rows) = csv_rows(&respondents, false);
+    assert_eq!(r_rows.len(), 4, "one row per response");
+    let mut ids: Vec<&String> = r_rows.iter().map(|r| &r[0]).collect();
+    ids.sort();
+    let mut stored_ids: Vec<&String> = stored.keys().collect();
+    stored_ids.sort();
+    assert_eq!(ids, stored_ids);
+    let agency = r_header.iter().position(|h| h == "agency_code").unwrap();
+    assert!(r_rows.iter().all(|r| r[agency] == "T.HEALTH"));
+    assert!(rows.iter().all(|r| stored.contains_key(&r[0])), "every answer joins a respondent");
     for row in &rows {
         let item = &row[col("item_id")];
         if item == "comment" {

@@ -89,44 +89,60 @@ async fn pyarrow_reads_every_dataset_as_the_csv_holds_it() {
             "dataset": dataset, "survey": "sipas-dossier", "bom": false,
             "from": spec.first_day().to_string(), "to": spec.end.to_string(),
         });
-        let mut paths = Vec::new();
-        let csv_suffix = format!("_{dataset}.csv");
-        for (format, suffix) in [("parquet", ".parquet"), ("csv", csv_suffix.as_str())] {
+        // The long file comes with its respondents table: each is compared with its CSV.
+        let tables: &[&str] = if dataset == "responses_long" { &["", "_respondents"] } else { &[""] };
+        let mut paths: Vec<Vec<std::path::PathBuf>> = vec![Vec::new(); tables.len()];
+        for format in ["parquet", "csv"] {
             let mut body = selection.clone();
             body["format"] = json!(format);
             let job = export(&app, &key, body).await;
-            let f = file(&job, suffix);
             if format == "parquet" {
-                assert_eq!(job["files"].as_array().unwrap().len(), 1, "one self-describing file: {job}");
-                assert_eq!(f["content_type"], "application/vnd.apache.parquet");
+                assert_eq!(job["files"].as_array().unwrap().len(), tables.len(), "self-describing files: {job}");
             }
-            let path = dir.path().join(f["name"].as_str().unwrap());
-            std::fs::write(&path, download(&app, &key, f).await).unwrap();
-            paths.push(path);
+            for (table, paths) in tables.iter().zip(&mut paths) {
+                let f = file(&job, &format!("_{dataset}{table}.{format}"));
+                if format == "parquet" {
+                    assert_eq!(f["content_type"], "application/vnd.apache.parquet");
+                }
+                let path = dir.path().join(f["name"].as_str().unwrap());
+                std::fs::write(&path, download(&app, &key, f).await).unwrap();
+                paths.push(path);
+            }
         }
-        let out = std::process::Command::new(&python).arg("-c").arg(COMPARE).args(&paths).output().unwrap();
-        assert!(out.status.success(), "{dataset}: {}", String::from_utf8_lossy(&out.stderr));
-        let read: Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(read["dataset"], dataset);
-        assert_eq!(read["columns"], read["header"], "{dataset}: the same columns in the same order");
-        assert_eq!(read["rows"], read["csv_rows"], "{dataset}");
-        assert!(read["rows"].as_u64().unwrap() > 10, "{dataset}: {}", read["rows"]);
-        assert_eq!(read["mismatch_count"], 0, "{dataset}: {}", read["mismatches"]);
-        let types = &read["types"];
-        match dataset {
-            "responses_wide" => {
-                assert_eq!(types["A1"], "int64");
-                assert_eq!(types["submitted_on"], "date32[day]");
-                assert_eq!(types["agency_name_vi"], "string");
-                let a1 = &read["variables"]["A1"];
-                assert_eq!(a1["value_labels"][0]["label_vi"], "Rất không hài lòng", "{a1}");
-                assert_eq!(a1["missing"][0]["code"], "-1", "{a1}");
-            }
-            "responses_long" => assert_eq!(types["value"], "int64"),
-            _ => {
-                let decimal = types.as_object().unwrap().iter().filter(|(_, t)| *t == "double").count();
-                assert!(decimal >= 3, "{dataset}: index values are decimals: {types}");
-            }
+        for (table, paths) in tables.iter().zip(&paths) {
+            check_table(&python, &format!("{dataset}{table}"), paths);
+        }
+    }
+}
+
+/// Compares one Parquet file with its CSV (`paths`: Parquet, then CSV) in Python.
+fn check_table(python: &str, dataset: &str, paths: &[std::path::PathBuf]) {
+    let out = std::process::Command::new(python).arg("-c").arg(COMPARE).args(paths).output().unwrap();
+    assert!(out.status.success(), "{dataset}: {}", String::from_utf8_lossy(&out.stderr));
+    let read: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(read["dataset"], dataset);
+    assert_eq!(read["columns"], read["header"], "{dataset}: the same columns in the same order");
+    assert_eq!(read["rows"], read["csv_rows"], "{dataset}");
+    assert!(read["rows"].as_u64().unwrap() > 10, "{dataset}: {}", read["rows"]);
+    assert_eq!(read["mismatch_count"], 0, "{dataset}: {}", read["mismatches"]);
+    let types = &read["types"];
+    match dataset {
+        "responses_wide" => {
+            assert_eq!(types["A1"], "int64");
+            assert_eq!(types["submitted_on"], "date32[day]");
+            assert_eq!(types["agency_name_vi"], "string");
+            let a1 = &read["variables"]["A1"];
+            assert_eq!(a1["value_labels"][0]["label_vi"], "Rất không hài lòng", "{a1}");
+            assert_eq!(a1["missing"][0]["code"], "-1", "{a1}");
+        }
+        "responses_long" => {
+            assert_eq!(read["columns"].as_array().unwrap().len(), 7, "lean: {}", read["columns"]);
+            assert_eq!(types["value"], "int64");
+        }
+        "responses_long_respondents" => assert_eq!(types["submitted_on"], "date32[day]"),
+        _ => {
+            let decimal = types.as_object().unwrap().iter().filter(|(_, t)| *t == "double").count();
+            assert!(decimal >= 3, "{dataset}: index values are decimals: {types}");
         }
     }
 }

@@ -196,7 +196,7 @@ async fn pspp_runs_the_syntax_of_every_dataset_and_survey_cleanly() {
     respond_with_awkward_text(&app).await;
     let key = read_key(&app, None);
     let dir = tempfile::tempdir().unwrap();
-    let (mut ran, mut failures, mut with_data) = (0, Vec::new(), 0);
+    let (mut ran, mut failures, mut with_data, mut respondents_ran) = (0, Vec::new(), 0, 0);
     for def in surveys.all() {
         for (dataset, bom) in DATASETS {
             let body = json!({
@@ -215,6 +215,14 @@ async fn pspp_runs_the_syntax_of_every_dataset_and_survey_cleanly() {
             if let Err(e) = run_pspp(&sub, &sps) {
                 failures.push(e);
                 continue;
+            }
+            if dataset == "responses_long" {
+                // The lean long file's per-response columns come in a table of their own.
+                let respondents = file(&job, "_respondents.sps")["name"].as_str().unwrap().to_owned();
+                respondents_ran += 1;
+                if let Err(e) = run_pspp(&sub, &respondents) {
+                    failures.push(e);
+                }
             }
             if dataset != "responses_wide" {
                 continue;
@@ -249,6 +257,7 @@ async fn pspp_runs_the_syntax_of_every_dataset_and_survey_cleanly() {
         }
     }
     assert_eq!(ran, 4 * surveys.all().count());
+    assert_eq!(respondents_ran, surveys.all().count());
     assert!(failures.is_empty(), "{} of {ran} syntax files failed in PSPP:\n{}", failures.len(), failures.join("\n\n"));
     assert_eq!(with_data, 2, "the dossier and health surveys have responses");
 }
