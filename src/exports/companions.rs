@@ -62,24 +62,25 @@ pub fn write(req: &ExportRequest, tables: &[(String, Codebook)], partial: &Path)
             format!("SPSS/PSPP syntax that reads {what_en} with labels and missing codes"),
         ));
     }
-    let items_name = format!("{main_stem}_codebook_items.csv");
-    let (header, rows) = main.item_rows();
-    rows_csv(&partial.join(&items_name), req.bom, header, &rows)?;
-    files.push((
-        items_name,
-        CSV,
-        "câu hỏi: tiêu chí, trọng số, kênh được hỏi".into(),
-        "items: criterion, weight, channels asked on".into(),
-    ));
-    let agencies_name = format!("{main_stem}_codebook_agencies.csv");
-    let (header, rows) = main.agency_rows();
-    rows_csv(&partial.join(&agencies_name), req.bom, header, &rows)?;
-    files.push((
-        agencies_name,
-        CSV,
-        "cơ quan: tên, loại, cấp trên, hiệu lực, đơn vị kế thừa".into(),
-        "agencies: names, kind, parent, validity, successors".into(),
-    ));
+    let reference = [
+        (
+            "items",
+            main.item_rows(),
+            "câu hỏi: tiêu chí, trọng số, kênh được hỏi",
+            "items: criterion, weight, channels asked on",
+        ),
+        (
+            "agencies",
+            main.agency_rows(),
+            "cơ quan: tên, loại, cấp trên, hiệu lực, đơn vị kế thừa",
+            "agencies: names, kind, parent, validity, successors",
+        ),
+    ];
+    for (table, (header, rows), vi, en) in reference {
+        let name = format!("{main_stem}_codebook_{table}.csv");
+        rows_csv(&partial.join(&name), req.bom, header, &rows)?;
+        files.push((name, CSV, vi.into(), en.into()));
+    }
     if req.format == Format::Csv {
         return Ok(files.into_iter().map(|(name, kind, ..)| (name, kind)).collect());
     }

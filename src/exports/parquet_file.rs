@@ -110,6 +110,7 @@ impl ParquetTable {
         }
         for ((column, levels), cell) in self.columns.iter_mut().zip(row) {
             let present = match (column, cell) {
+                (_, Cell::Empty) => false,
                 (Column::Int(values), Cell::Int(i)) => {
                     values.push(*i);
                     true
@@ -128,16 +129,14 @@ impl ParquetTable {
                     values.push(ByteArray::from(s.as_bytes().to_vec()));
                     true
                 }
-                (Column::Text(values), Cell::Int(i)) => {
-                    values.push(ByteArray::from(i.to_string().into_bytes()));
-                    true
-                }
-                (Column::Text(values), Cell::Num(x)) => {
-                    values.push(ByteArray::from(x.to_string().into_bytes()));
-                    true
-                }
-                (Column::Text(values), Cell::Date(d)) => {
-                    values.push(ByteArray::from(d.to_string().into_bytes()));
+                (Column::Text(values), other) => {
+                    let text = match other {
+                        Cell::Int(i) => i.to_string(),
+                        Cell::Num(x) => x.to_string(),
+                        Cell::Date(d) => d.to_string(),
+                        Cell::Text(_) | Cell::Empty => String::new(),
+                    };
+                    values.push(ByteArray::from(text.into_bytes()));
                     true
                 }
                 (Column::Date(values), Cell::Date(d)) => {

@@ -742,22 +742,6 @@ async fn an_export_interrupted_by_a_crash_is_resumed_after_the_restart() {
     assert_eq!(hex, done["files"][0]["sha256"].as_str().unwrap());
 }
 
-/// A Python that has openpyxl: the one on PATH or Debian's. In CI one must exist.
-fn python_with_openpyxl() -> Option<String> {
-    for python in ["python3", "/usr/bin/python3"] {
-        let ok = std::process::Command::new(python)
-            .args(["-c", "import openpyxl"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if ok {
-            return Some(python.to_owned());
-        }
-    }
-    assert!(std::env::var("SIPAS_TEST_REQUIRE_TOOLS").is_err(), "python3 with openpyxl is required but missing");
-    eprintln!("skipped: no python3 with openpyxl");
-    None
-}
-
 /// Reads a CSV (utf-8-sig) and an XLSX (openpyxl) the way an analyst would, as JSON.
 const READ_BACK: &str = r#"
 import csv, json, sys, openpyxl
@@ -773,7 +757,7 @@ json.dump({"csv": rows, "xlsx": xlsx, "sheets": book.sheetnames}, sys.stdout, en
 
 #[tokio::test]
 async fn python_reads_the_csv_and_the_xlsx_back() {
-    let Some(python) = python_with_openpyxl() else { return };
+    let Some(python) = crate::helpers::python_with("openpyxl") else { return };
     let app = spawn_app().await;
     respond(&app, "T.HOSPITAL", 3).await;
     let key = read_key(&app, None);

@@ -190,6 +190,23 @@ pub fn tool_available(path: &str) -> bool {
     found
 }
 
+/// A Python that can import `module`: the one on PATH or Debian's. With
+/// `SIPAS_TEST_REQUIRE_TOOLS` (CI) one must exist; else the caller skips.
+pub fn python_with(module: &str) -> Option<String> {
+    for python in ["python3", "/usr/bin/python3"] {
+        let ok = std::process::Command::new(python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            return Some(python.to_owned());
+        }
+    }
+    assert!(std::env::var("SIPAS_TEST_REQUIRE_TOOLS").is_err(), "python3 with {module} is required but missing");
+    eprintln!("skipped: no python3 with {module}");
+    None
+}
+
 /// The password of every staff account the tests create.
 pub const STAFF_PASSWORD: &str = "mật khẩu thật dài 2026";
 

@@ -8,22 +8,6 @@ use crate::exports::{download, export, file, read_key};
 use crate::helpers::{manifest_dir, spawn_app};
 use crate::spss::{respond_with_awkward_text, DATASETS};
 
-/// A Python that has pyarrow, the one on PATH or Debian's. In CI one must exist.
-fn python_with_pyarrow() -> Option<String> {
-    for python in ["python3", "/usr/bin/python3"] {
-        let ok = std::process::Command::new(python)
-            .args(["-c", "import pyarrow.parquet"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if ok {
-            return Some(python.to_owned());
-        }
-    }
-    assert!(std::env::var("SIPAS_TEST_REQUIRE_TOOLS").is_err(), "python3 with pyarrow is required but missing");
-    eprintln!("skipped: no python3 with pyarrow");
-    None
-}
-
 /// Reads the Parquet file (argv 1) with pyarrow and the CSV (argv 2) with Python's csv
 /// module, and compares them cell by cell: a Parquet text as the CSV writes text (formula
 /// starts quoted, line breaks as ↵), numbers by value, dates in ISO form, null as empty.
@@ -75,7 +59,7 @@ json.dump({
 
 #[tokio::test]
 async fn pyarrow_reads_every_dataset_as_the_csv_holds_it() {
-    let Some(python) = python_with_pyarrow() else { return };
+    let Some(python) = crate::helpers::python_with("pyarrow.parquet") else { return };
     let app = spawn_app().await;
     let surveys = sipas::surveys::Registry::load_dir(&manifest_dir().join("survey-definitions")).unwrap();
     let mut spec = sipas::synthetic::Spec::new(300, 5);
