@@ -31,7 +31,10 @@ const ROW_GROUP: usize = 50_000;
 enum Column {
     Int(Vec<i64>),
     Num(Vec<f64>),
-    Text(Vec<ByteArray>),
+    /// The UTF-8 bytes of every value one after the other, and where each value ends: one
+    /// buffer per row group instead of an allocation per value (a long file has tens of
+    /// millions of text cells).
+    Text(Vec<u8>, Vec<usize>),
     /// Days since 1970-01-01.
     Date(Vec<i32>),
 }
@@ -62,7 +65,7 @@ fn empty_column(t: VarType) -> Column {
     match t {
         VarType::Integer => Column::Int(Vec::new()),
         VarType::Decimal => Column::Num(Vec::new()),
-        VarType::Text => Column::Text(Vec::new()),
+        VarType::Text => Column::Text(Vec::new(), Vec::new()),
         VarType::Date => Column::Date(Vec::new()),
     }
 }
@@ -101,7 +104,7 @@ impl ParquetTable {
                 (_, Cell::Empty)
                     | (Column::Int(_), Cell::Int(_))
                     | (Column::Num(_), Cell::Num(_) | Cell::Int(_))
-                    | (Column::Text(_), _)
+                    | (Column::Text(..), _)
                     | (Column::Date(_), Cell::Date(_))
             );
             if !fits {
@@ -125,18 +128,15 @@ impl ParquetTable {
                     values.push(*i as f64);
                     true
                 }
-                (Column::Text(values), Cell::Text(s)) => {
-                    values.push(ByteArray::from(s.as_bytes().to_vec()));
-                    true
-                }
-                (Column::Text(values), other) => {
-                    let text = match other {
-                        Cell::Int(i) => i.to_string(),
-                        Cell::Num(x) => x.to_string(),
-                        Cell::Date(d) => d.to_string(),
-                        Cell::Text(_) | Cell::Empty => String::new(),
-                    };
-                    values.push(ByteArray::from(text.into_bytes()));
+                (Column::Text(bytes, ends), cell) => {
+                    match cell {
+                        Cell::Text(s) => bytes.extend_from_slice(s.as_bytes()),
+                        Cell::Int(i) => bytes.extend_from_slice(i.to_string().as_bytes()),
+                        Cell::Num(x) => bytes.extend_from_slice(x.to_string().as_bytes()),
+                        Cell::Date(d) => bytes.extend_from_slice(d.to_string().as_bytes()),
+                        Cell::Empty => {}
+                    }
+                    ends.push(bytes.len());
                     true
                 }
                 (Column::Date(values), Cell::Date(d)) => {
@@ -167,14 +167,29 @@ impl ParquetTable {
             match column {
                 Column::Int(v) => out.typed::<Int64Type>().write_batch(v, levels_ref, None)?,
                 Column::Num(v) => out.typed::<DoubleType>().write_batch(v, levels_ref, None)?,
-                Column::Text(v) => out.typed::<ByteArrayType>().write_batch(v, levels_ref, None)?,
+                Column::Text(bytes, ends) => {
+                    let all = bytes::Bytes::from(std::mem::take(bytes));
+                    let mut start = 0;
+                    let values: Vec<ByteArray> = ends
+                        .iter()
+                        .map(|&end| {
+                            let value = ByteArray::from(all.slice(start..end));
+                            start = end;
+                            value
+                        })
+                        .collect();
+                    out.typed::<ByteArrayType>().write_batch(&values, levels_ref, None)?
+                }
                 Column::Date(v) => out.typed::<Int32Type>().write_batch(v, levels_ref, None)?,
             };
             out.close()?;
             match column {
                 Column::Int(v) => v.clear(),
                 Column::Num(v) => v.clear(),
-                Column::Text(v) => v.clear(),
+                Column::Text(bytes, ends) => {
+                    bytes.clear();
+                    ends.clear();
+                }
                 Column::Date(v) => v.clear(),
             }
             levels.clear();
