@@ -505,6 +505,7 @@ async fn app_phase(opts: &Opts, backend: Backend, admin: Option<&str>, tag: &str
     let (db, surveys, minted) = tokio::task::spawn_blocking(move || prepare(&setup, n, &tag)).await??;
     let app = sipas::startup::Application::build(settings, db.clone(), surveys)?;
     let base = format!("http://{}", app.addr());
+    let stop = app.stop_handle();
     let server = tokio::spawn(app.run_until_stopped());
 
     let client = reqwest::Client::builder()
@@ -532,7 +533,9 @@ async fn app_phase(opts: &Opts, backend: Backend, admin: Option<&str>, tag: &str
         eprintln!("  {} errors, first: {e}", s.errors);
     }
     drop(client);
-    server.abort();
+    // A graceful stop, so the app's background tasks (counter folding, sweeps, the export
+    // worker) end with it instead of polling a database the next phase has dropped.
+    stop.stop(true).await;
     let _ = server.await;
 
     let completed = s.total.len();

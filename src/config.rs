@@ -66,8 +66,8 @@ pub struct Settings {
     pub export_batch_pause_ms: u64,
     /// Exports one user or API key may have queued or running at once.
     pub export_max_open: u32,
-    /// Rows one user or API key may export in 24 hours (the rows of the jobs started in that
-    /// time); a job that would start beyond it is refused until older jobs age out.
+    /// Rows one user or API key may export in 24 hours: once the jobs created in the last 24
+    /// hours hold that many rows, new ones are refused until the oldest age out.
     pub export_max_rows_per_day: u64,
     /// Rows a long-format XLSX may hold (at most one Excel sheet, 1,048,575); a larger one is
     /// refused with a pointer to CSV or Parquet.

@@ -186,6 +186,12 @@ impl Application {
         &self.state
     }
 
+    /// A handle that stops the server the way SIGTERM does, so that [`Self::run_until_stopped`]
+    /// returns and stops its background tasks too (aborting its task would leave them running).
+    pub fn stop_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Runs until SIGINT/SIGTERM (actix stops gracefully, finishing requests in flight).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let state = self.state.clone();

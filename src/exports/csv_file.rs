@@ -118,7 +118,7 @@ fn render_cell(cell: &Cell, out: &mut Vec<u8>) {
     match cell {
         Cell::Empty => {}
         Cell::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
-        Cell::Num(x) => render_num(*x, out),
+        Cell::Num(x) => super::meta::render_num(*x, out),
         Cell::Text(text) => out.extend_from_slice(text.as_bytes()),
         Cell::Date(date) => {
             let (year, month, day) = (date.year(), date.month(), date.day());
@@ -142,18 +142,6 @@ fn push_padded(out: &mut Vec<u8>, value: u32, width: usize) {
     let digits = digits.format(value);
     out.extend(std::iter::repeat_n(b'0', width.saturating_sub(digits.len())));
     out.extend_from_slice(digits.as_bytes());
-}
-
-/// Appends a decimal: the shortest text that reads back as the same `f64`, with `.` and never
-/// an exponent (Rust's `Display` guarantees both), so 86.5 → `86.5`, 0.1 → `0.1`, 100.0 →
-/// `100`. NaN and infinities have no CSV spelling every reader agrees on, so they stay empty.
-pub(crate) fn render_num(x: f64, out: &mut Vec<u8>) {
-    if !x.is_finite() {
-        return;
-    }
-    // `-0` would read back fine but looks like a bug to a person.
-    let x = if x == 0.0 { 0.0 } else { x };
-    let _ = write!(out, "{x}");
 }
 
 /// The codebook as one CSV table, `section,variable,code,label_vi,label_en,type,missing`, so

@@ -1,6 +1,8 @@
 //! The codebook's facts as plain rows and strings, spelled once for the CSV and XLSX codebooks
 //! and the SPSS header, so that every format says the same thing in the same words.
 
+use std::io::Write as _;
+
 use chrono::NaiveDateTime;
 
 use super::table::{Codebook, ValueLabel};
@@ -167,10 +169,22 @@ pub(crate) fn iso_utc(at: NaiveDateTime) -> String {
     at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// Appends a decimal: the shortest text that reads back as the same `f64`, with `.` and never
+/// an exponent (Rust's `Display` guarantees both), so 86.5 → `86.5`, 0.1 → `0.1`, 100.0 →
+/// `100`. NaN and infinities have no CSV spelling every reader agrees on, so they stay empty.
+pub(crate) fn render_num(x: f64, out: &mut Vec<u8>) {
+    if !x.is_finite() {
+        return;
+    }
+    // `-0` would read back fine but looks like a bug to a person.
+    let x = if x == 0.0 { 0.0 } else { x };
+    let _ = write!(out, "{x}");
+}
+
 /// A decimal the way the CSV writes it (shortest round-trip, `.`, no exponent).
 pub(crate) fn decimal_string(x: f64) -> String {
     let mut out = Vec::new();
-    super::csv_file::render_num(x, &mut out);
+    render_num(x, &mut out);
     String::from_utf8_lossy(&out).into_owned()
 }
 
