@@ -283,6 +283,10 @@ async fn logs_of_a_citizen_flow_hold_no_token_and_no_client_address() {
     assert_eq!(post(&tokens[1], full_answers()).await, 409);
     assert_eq!(post(&tokens[2], serde_json::json!({"answers": {"A1": 9}})).await, 422);
     assert_eq!(get(format!("{base}/s/AAAAAAAAAAAAAAAAAAAAAAAA")).await, 404);
+    // Expected refusals outside the citizen flow: a staff page without a session, an export
+    // without a key.
+    assert_eq!(get(format!("{base}/staff/city")).await, 303);
+    assert_eq!(get(format!("{base}/api/v1/exports")).await, 401);
     server.kill().unwrap();
     server.wait().unwrap();
 
@@ -296,6 +300,11 @@ async fn logs_of_a_citizen_flow_hold_no_token_and_no_client_address() {
     assert!(!text.contains("AAAAAAAAAAAAAAAAAAAAAAAA"), "an unknown token in the logs");
     assert!(!text.contains(client_ip), "the client's address in the logs: {text}");
     assert!(!text.contains("T.FINANCE"), "a response's agency beside its time in the logs: {text}");
+    // Refusals are expected: one short INFO line each, nothing at WARN or ERROR.
+    for line in text.lines().filter(|l| l.contains("status=4") || l.contains("status=3")) {
+        assert!(line.contains("INFO") && line.len() < 300, "a refusal's log line: {line}");
+    }
+    assert!(!text.contains("WARN") && !text.contains("ERROR"), "warnings or errors for refusals: {text}");
 }
 
 /// Data stored before this release: an answered flag and a plain dossier code. The migration
