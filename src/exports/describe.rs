@@ -78,35 +78,33 @@ fn notes(req: &ExportRequest, small_n: u64) -> Vec<(String, String)> {
                 ),
             ));
         }
-        Dataset::ResponsesLong => notes.push((
-            "Tệp câu trả lời chỉ có mã phiếu và câu trả lời; ngày, cơ quan, lĩnh vực, kênh và thông tin người trả lời \
-             ở tệp người trả lời (…_respondents), mỗi phiếu một dòng: ghép hai tệp theo response_id."
-                .into(),
-            "The answers file holds the response id and the answer only; the date, agency, field, channel and \
-             respondent profile are in the respondents file (…_respondents), one row per response: join the two on \
-             response_id."
-                .into(),
-        )),
-        Dataset::IndexTable | Dataset::IndexTrend => {}
-    }
-    match req.dataset {
-        Dataset::ResponsesWide => {}
-        Dataset::ResponsesLong => notes.push((
-            format!(
-                "Mỗi câu trả lời được lưu là một dòng; câu không trả lời thì không có dòng. Mỗi dòng điền đúng một \
-                 cột: value = thang hài lòng 1–5 ({NOT_APPLICABLE} = không có ý kiến / không áp dụng), percent = câu \
-                 hỏi tỷ lệ 0–100, chosen = {CHOSEN} với phương án được chọn của câu chọn nhiều (phương án không \
-                 chọn không có dòng; người trả lời một câu chọn nhiều là người có ít nhất một dòng của câu đó), \
-                 text = góp ý ở dòng item_id = comment."
-            ),
-            format!(
-                "One row per stored answer; an unanswered item has no row. Each row fills exactly one column: \
-                 value = the 1–5 satisfaction scale ({NOT_APPLICABLE} = no opinion / not applicable), percent = a \
-                 0–100 percent question, chosen = {CHOSEN} for a chosen option of a multiple-choice question \
-                 (options not chosen have no row; those who answered such a question are those with at least one \
-                 row of it), text = the comment on the row with item_id = comment."
-            ),
-        )),
+        Dataset::ResponsesLong => {
+            notes.push((
+                "Tệp câu trả lời chỉ có mã phiếu và câu trả lời; ngày, cơ quan, lĩnh vực, kênh và thông tin người trả lời \
+                 ở tệp người trả lời (…_respondents), mỗi phiếu một dòng: ghép hai tệp theo response_id."
+                    .into(),
+                "The answers file holds the response id and the answer only; the date, agency, field, channel and \
+                 respondent profile are in the respondents file (…_respondents), one row per response: join the two on \
+                 response_id."
+                    .into(),
+            ));
+            notes.push((
+                format!(
+                    "Mỗi câu trả lời được lưu là một dòng; câu không trả lời thì không có dòng. Mỗi dòng điền đúng một \
+                     cột: value = thang hài lòng 1–5 ({NOT_APPLICABLE} = không có ý kiến / không áp dụng), percent = câu \
+                     hỏi tỷ lệ 0–100, chosen = {CHOSEN} với phương án được chọn của câu chọn nhiều (phương án không \
+                     chọn không có dòng; người trả lời một câu chọn nhiều là người có ít nhất một dòng của câu đó), \
+                     text = góp ý ở dòng item_id = comment."
+                ),
+                format!(
+                    "One row per stored answer; an unanswered item has no row. Each row fills exactly one column: \
+                     value = the 1–5 satisfaction scale ({NOT_APPLICABLE} = no opinion / not applicable), percent = a \
+                     0–100 percent question, chosen = {CHOSEN} for a chosen option of a multiple-choice question \
+                     (options not chosen have no row; those who answered such a question are those with at least one \
+                     row of it), text = the comment on the row with item_id = comment."
+                ),
+            ));
+        }
         Dataset::IndexTable | Dataset::IndexTrend => {
             notes.push((format!("Ngưỡng cỡ mẫu nhỏ: n < {small_n}."), format!("Small-n threshold: n < {small_n}.")));
             if req.suppress_small_n {
@@ -192,20 +190,19 @@ fn agencies_with_ancestors(tree: &AgencyTree, codes: Option<&[String]>) -> Vec<A
     tree.all().filter(|a| wanted.contains(a.code.as_str())).cloned().collect()
 }
 
-/// What an export covers beyond its request: the selected agencies (`None`: the whole city)
-/// and the last day with data.
+/// What an export covers, resolved from its request: the period, the selected agencies
+/// (`None`: the whole city) and the last day with data.
 pub struct Coverage<'a> {
+    pub period: &'a Period,
     pub agencies: Option<&'a [String]>,
     pub data_through: Option<chrono::NaiveDate>,
 }
 
 /// The codebook of an export of `req` with these `variables`.
-#[allow(clippy::too_many_arguments)] // each is one independent fact of the export
 pub fn codebook(
     req: &ExportRequest,
     def: &SurveyDefinition,
     tree: &AgencyTree,
-    period: &Period,
     coverage: &Coverage<'_>,
     variables: Vec<Variable>,
     small_n: u64,
@@ -237,9 +234,9 @@ pub fn codebook(
         threshold: def.method().threshold,
         z: crate::indices::Z_95,
         weights,
-        period_code: period.code(),
-        period_from: period.from(),
-        period_to: period.to(),
+        period_code: coverage.period.code(),
+        period_from: coverage.period.from(),
+        period_to: coverage.period.to(),
         data_through: coverage.data_through,
         scope_vi,
         scope_en,

@@ -226,9 +226,9 @@ impl Runner {
             None => index_tables::variables(),
         };
         let filter = req.response_filter(&period, agencies.clone());
-        let data_through = self.db.run_blocking(false, |c| export_rows::last_day(c, &filter))?;
-        let coverage = describe::Coverage { agencies: agencies.as_deref(), data_through };
-        let codebook = describe::codebook(&req, def, &tree, &period, &coverage, variables, self.small_n, store::now());
+        let (responses, data_through) = self.db.run_blocking(false, |c| export_rows::summary(c, &filter))?;
+        let coverage = describe::Coverage { period: &period, agencies: agencies.as_deref(), data_through };
+        let codebook = describe::codebook(&req, def, &tree, &coverage, variables, self.small_n, store::now());
         let respondents = microdata.as_ref().filter(|_| req.dataset == Dataset::ResponsesLong).map(|m| {
             let (title_vi, title_en) = RESPONDENTS_TITLE;
             Codebook {
@@ -247,8 +247,7 @@ impl Runner {
             .collect::<Result<Vec<_>, _>>()?;
         match &microdata {
             Some(m) => {
-                let total = self.db.run_blocking(false, |c| export_rows::count(c, &filter))?;
-                p.total.store(total, Ordering::SeqCst);
+                p.total.store(responses, Ordering::SeqCst);
                 self.stream(m, &filter, &mut sinks, p)?;
             }
             None => {

@@ -94,13 +94,21 @@ struct Count {
     n: i64,
 }
 
-/// How many responses the filter covers.
-pub fn count(conn: &mut DbConn, f: &ResponseFilter) -> Result<i64, StoreError> {
+/// How many responses the filter covers, and the last day with one: the data cut-off an
+/// analyst needs when a period runs past today or its data stop early (one scan for both).
+pub fn summary(conn: &mut DbConn, f: &ResponseFilter) -> Result<(i64, Option<NaiveDate>), StoreError> {
+    #[derive(QueryableByName)]
+    struct Summary {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+        last: Option<NaiveDate>,
+    }
     let mut sql = Sql::new(conn);
-    sql.push("SELECT COUNT(*) AS n FROM responses r");
+    sql.push("SELECT COUNT(*) AS n, MAX(r.submitted_on) AS last FROM responses r");
     filters(&mut sql, f)?;
     sql.push(" AND r.submitted_on BETWEEN ").bind(Bind::Date(f.from)).push(" AND ").bind(Bind::Date(f.to));
-    Ok(load_sql!(conn, &sql, Count)?.first().map_or(0, |c| c.n))
+    Ok(load_sql!(conn, &sql, Summary)?.first().map_or((0, None), |s| (s.n, s.last)))
 }
 
 /// The rows a long file of the filter holds at most: its stored answers plus one comment row
@@ -111,22 +119,7 @@ pub fn long_rows(conn: &mut DbConn, f: &ResponseFilter) -> Result<i64, StoreErro
     filters(&mut sql, f)?;
     sql.push(" AND r.submitted_on BETWEEN ").bind(Bind::Date(f.from)).push(" AND ").bind(Bind::Date(f.to));
     let answers = load_sql!(conn, &sql, Count)?.first().map_or(0, |c| c.n);
-    Ok(answers + count(conn, f)?)
-}
-
-/// The last day with a response in the filter's period: the data cut-off an analyst needs
-/// when a period runs past today, or its data stop early.
-pub fn last_day(conn: &mut DbConn, f: &ResponseFilter) -> Result<Option<NaiveDate>, StoreError> {
-    #[derive(QueryableByName)]
-    struct Last {
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
-        d: Option<NaiveDate>,
-    }
-    let mut sql = Sql::new(conn);
-    sql.push("SELECT MAX(r.submitted_on) AS d FROM responses r");
-    filters(&mut sql, f)?;
-    sql.push(" AND r.submitted_on BETWEEN ").bind(Bind::Date(f.from)).push(" AND ").bind(Bind::Date(f.to));
-    Ok(load_sql!(conn, &sql, Last)?.first().and_then(|l| l.d))
+    Ok(answers + summary(conn, f)?.0)
 }
 
 /// The survey versions that responses in the period may have, lowest first: the registered

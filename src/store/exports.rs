@@ -177,9 +177,13 @@ fn fairest_waiting(conn: &mut DbConn, now: NaiveDateTime) -> Result<Option<Job>,
         .select((export_jobs::owner, diesel::dsl::max(export_jobs::started_at)))
         .load(conn)?;
     let started: std::collections::HashMap<String, Option<NaiveDateTime>> = started.into_iter().collect();
+    let mut busy: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for owner in &running {
+        *busy.entry(owner.as_str()).or_default() += 1;
+    }
     let key = |j: &Job| {
-        let busy = running.iter().filter(|o| **o == j.owner).count();
-        (busy, started.get(&j.owner).copied().flatten(), j.created_at, j.id.clone())
+        let running = busy.get(j.owner.as_str()).copied().unwrap_or(0);
+        (running, started.get(&j.owner).copied().flatten(), j.created_at, j.id.clone())
     };
     Ok(waiting.into_iter().min_by_key(key))
 }
@@ -213,8 +217,8 @@ pub fn rows_since(
 }
 
 /// Takes the next waiting job (see [`fairest_waiting`]) for `worker`, under a lease until
-/// `now + lease`. A job that already had `max_attempts` starts is failed instead (a job that kills its worker must not
-/// take every restart down with it). `None` when nothing waits.
+/// `now + lease`. A job that already had `max_attempts` starts is failed instead (a job that
+/// kills its worker must not take every restart down with it). `None` when nothing waits.
 pub fn claim_next(
     conn: &mut DbConn,
     worker: &str,

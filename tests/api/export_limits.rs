@@ -6,7 +6,7 @@ use sipas::db::{Db, PoolOptions};
 use sipas::store::exports::{self as jobs, NewJob};
 
 use crate::exports::{export, read_key};
-use crate::helpers::{full_answers, spawn_app_with, TestDb};
+use crate::helpers::{spawn_app_with, TestDb};
 
 async fn start(app: &crate::helpers::TestApp, key: &str, body: &Value) -> reqwest::Response {
     app.client.post(app.url("/api/v1/exports")).bearer_auth(key).json(body).send().await.unwrap()
@@ -20,11 +20,7 @@ async fn a_key_beyond_its_open_jobs_is_refused_with_the_limit_named() {
         s.export_batch_pause_ms = 400;
     })
     .await;
-    let surveys =
-        sipas::surveys::Registry::load_dir(&crate::helpers::manifest_dir().join("survey-definitions")).unwrap();
-    let mut spec = sipas::synthetic::Spec::new(6_000, 3);
-    spec.days = 1;
-    sipas::synthetic::generate(&app.db, &surveys, b"secret-for-the-generator-0123456789", &spec).unwrap();
+    app.synthetic(6_000, 1, 3);
     let key = read_key(&app, None);
     let other = read_key(&app, None);
     let body = json!({"dataset": "responses_wide", "period": sipas::clock::today().format("%Y").to_string()});
@@ -45,10 +41,7 @@ async fn a_key_beyond_its_open_jobs_is_refused_with_the_limit_named() {
 #[tokio::test]
 async fn the_daily_row_volume_is_a_limit_too() {
     let app = spawn_app_with(|s| s.export_max_rows_per_day = 3).await;
-    for i in 0..3 {
-        let token = app.mint_token(&format!("HS-LIM-{i}")).await;
-        assert_eq!(app.post_answers(&token, &full_answers()).await.status(), 201);
-    }
+    app.answer_full("HS-LIM", 3).await;
     let key = read_key(&app, None);
     let body = json!({"dataset": "responses_wide", "period": sipas::clock::today().format("%Y").to_string()});
     let done = export(&app, &key, body.clone()).await;
@@ -100,10 +93,7 @@ fn owners_take_turns_at_the_workers() {
 async fn a_long_xlsx_larger_than_a_sheet_is_refused_with_csv_and_parquet_named() {
     // Each full response stores well over five answers: two responses exceed ten rows.
     let app = spawn_app_with(|s| s.export_long_xlsx_max_rows = 10).await;
-    for i in 0..2 {
-        let token = app.mint_token(&format!("HS-XL-{i}")).await;
-        assert_eq!(app.post_answers(&token, &full_answers()).await.status(), 201);
-    }
+    app.answer_full("HS-XL", 2).await;
     let key = read_key(&app, None);
     let year = sipas::clock::today().format("%Y").to_string();
     let refused = start(&app, &key, &json!({"dataset": "responses_long", "format": "xlsx", "period": year})).await;

@@ -668,11 +668,7 @@ pub(crate) fn serve(db_url: &str, exports: &std::path::Path, env: &[(&str, &str)
 async fn an_export_interrupted_by_a_crash_is_resumed_after_the_restart() {
     let app = spawn_app().await;
     // Three weeks of responses: at least one batch a day, each followed by a pause.
-    let surveys =
-        sipas::surveys::Registry::load_dir(&crate::helpers::manifest_dir().join("survey-definitions")).unwrap();
-    let mut spec = sipas::synthetic::Spec::new(600, 7);
-    spec.days = 21;
-    sipas::synthetic::generate(&app.db, &surveys, b"secret-for-the-generator-0123456789", &spec).unwrap();
+    let (_, spec) = app.synthetic(600, 21, 7);
     let key = read_key(&app, None);
     let exports = tempfile::tempdir().unwrap();
     let body = json!({"dataset": "responses_wide", "format": "xlsx", "from": spec.first_day().to_string(), "to": spec.end.to_string()});

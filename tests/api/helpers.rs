@@ -159,6 +159,29 @@ impl TestApp {
         self.client.post(self.url(&format!("/api/v1/surveys/{token}/responses"))).json(body).send().await.unwrap()
     }
 
+    /// Mints `n` invitations (dossiers `{prefix}-0` …) and answers each with [`full_answers`].
+    pub async fn answer_full(&self, prefix: &str, n: usize) {
+        for i in 0..n {
+            let token = self.mint_token(&format!("{prefix}-{i}")).await;
+            assert_eq!(self.post_answers(&token, &full_answers()).await.status(), 201);
+        }
+    }
+
+    /// Fills the database with `responses` synthetic responses over the `days` up to today
+    /// (`sipas demo`'s generator); returns the shipped surveys and the spec used.
+    pub fn synthetic(
+        &self,
+        responses: u64,
+        days: u32,
+        seed: u64,
+    ) -> (sipas::surveys::Registry, sipas::synthetic::Spec) {
+        let surveys = sipas::surveys::Registry::load_dir(&manifest_dir().join("survey-definitions")).unwrap();
+        let mut spec = sipas::synthetic::Spec::new(responses, seed);
+        spec.days = days;
+        sipas::synthetic::generate(&self.db, &surveys, b"secret-for-the-generator-0123456789", &spec).unwrap();
+        (surveys, spec)
+    }
+
     /// (responses, answers) stored.
     pub fn counts(&self) -> (i64, i64) {
         sipas::store::responses::counts(&mut self.db.get().unwrap()).unwrap()

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::exports::{download, export, file, read_key};
-use crate::helpers::{manifest_dir, spawn_app};
+use crate::helpers::spawn_app;
 use crate::spss::{respond_with_awkward_text, DATASETS};
 
 /// Reads the Parquet file (argv 1) with pyarrow and the CSV (argv 2) with Python's csv
@@ -61,10 +61,7 @@ json.dump({
 async fn pyarrow_reads_every_dataset_as_the_csv_holds_it() {
     let Some(python) = crate::helpers::python_with("pyarrow.parquet") else { return };
     let app = spawn_app().await;
-    let surveys = sipas::surveys::Registry::load_dir(&manifest_dir().join("survey-definitions")).unwrap();
-    let mut spec = sipas::synthetic::Spec::new(300, 5);
-    spec.days = 40;
-    sipas::synthetic::generate(&app.db, &surveys, b"secret-for-the-generator-0123456789", &spec).unwrap();
+    let (_, spec) = app.synthetic(300, 40, 5);
     respond_with_awkward_text(&app).await;
     let key = read_key(&app, None);
     let dir = tempfile::tempdir().unwrap();

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use crate::exports::{csv_rows, csv_text, download, export, file, read_key, stored};
-use crate::helpers::{full_answers, manifest_dir, spawn_app, tool_available, TestApp};
+use crate::helpers::{full_answers, spawn_app, tool_available, TestApp};
 
 const PSPP: &str = "/usr/bin/pspp";
 
@@ -189,10 +189,7 @@ async fn pspp_runs_the_syntax_of_every_dataset_and_survey_cleanly() {
         return;
     }
     let app = spawn_app().await;
-    let surveys = sipas::surveys::Registry::load_dir(&manifest_dir().join("survey-definitions")).unwrap();
-    let mut spec = sipas::synthetic::Spec::new(400, 11);
-    spec.days = 60;
-    sipas::synthetic::generate(&app.db, &surveys, b"secret-for-the-generator-0123456789", &spec).unwrap();
+    let (surveys, spec) = app.synthetic(400, 60, 11);
     respond_with_awkward_text(&app).await;
     let key = read_key(&app, None);
     let dir = tempfile::tempdir().unwrap();
